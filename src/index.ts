@@ -1,0 +1,2 @@
+// Public API of melbook: what notebooks and other programs import. Grouped by concern; see README.
+export * from './errors';
