@@ -1,0 +1,191 @@
+/**
+ * The YAML configuration schema of the whole pipeline (data, features, split, preprocess,
+ * model, training, tracking). Separate from the runtime options of each module: this file
+ * says what a user may write; `load.ts` validates it and maps zod issues to ConfigError
+ * with the YAML path. Keys are camelCase in YAML, as in the TypeScript options they feed.
+ */
+import { z } from 'zod';
+
+export const PAD_MODES = ['end', 'center', 'start'] as const;
+export const TRIM_MODES = ['start', 'center', 'end'] as const;
+export const SPLIT_MODES = ['official', 'speaker', 'random'] as const;
+export const FEATURE_KINDS = ['mel', 'mfcc', 'meyda'] as const;
+export const MEL_SCALES = ['htk', 'slaney'] as const;
+export const FEATURE_SCALES = ['linear', 'log', 'db'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const fraction = z.number().gt(0).lt(1);
+
+/** Where clips come from and how they become fixed-length mono signals. */
+export const DataSchema = z
+  .object({
+    /** Folder of .wav files, relative to the working directory. Default `recordings`. */
+    recordings: z.string().min(1).default('recordings'),
+    /** `pattern`: labels from file names; `folders`: one sub-folder per class (`class-7/x.wav`). */
+    layout: z.enum(['pattern', 'folders']).default('pattern'),
+    /**
+     * Regex over the file name (not the path) with named groups `label` (required), `speaker`
+     * and `take` (optional). Default: FSDD's `{digit}_{speaker}_{take}.wav`.
+     */
+    pattern: z.string().default('^(?<label>\\d+)_(?<speaker>[A-Za-z]+)_(?<take>\\d+)\\.wav$'),
+    /** With layout `folders`: regex over the folder name with a `label` group. */
+    folderPattern: z.string().default('^(?:class-)?(?<label>.+)$'),
+    /** Target sample rate in Hz; other rates are resampled (anti-aliased). Default 8000. */
+    sampleRateHz: positiveInt.default(8000),
+    /** Clip length in seconds after pad/trim. Default 1.0 s (keeps > 99 % of FSDD whole). */
+    durationS: z.number().positive().max(600).default(1.0),
+    /** Where zero padding goes on short clips. Default `end` (as the PyTorch yardstick). */
+    pad: z.enum(PAD_MODES).default('end'),
+    /** Which part of a long clip is kept. Default `start`. */
+    trim: z.enum(TRIM_MODES).default('start'),
+  })
+  .strict();
+
+const MelFields = {
+  /** FFT size in samples (power of two). Default 256. */
+  nFft: positiveInt.default(256),
+  /** Window length in samples, at most nFft. Default nFft. */
+  winLength: positiveInt.optional(),
+  /** Hop between frames in samples. Default 128. */
+  hopLength: positiveInt.default(128),
+  /** Centre frames with reflect padding of nFft/2 on both sides. Default true. */
+  center: z.boolean().default(true),
+  /** Spectrogram power: 1 magnitude, 2 power. Default 2. */
+  power: z.union([z.literal(1), z.literal(2)]).default(2),
+  /** Number of mel bands. Default 64. */
+  nMels: positiveInt.default(64),
+  /** Lowest band edge in Hz. Default 0. */
+  fMinHz: z.number().nonnegative().default(0),
+  /** Highest band edge in Hz. Default sampleRateHz / 2. */
+  fMaxHz: z.number().positive().optional(),
+  /** Mel scale formula. Default `htk`. */
+  melScale: z.enum(MEL_SCALES).default('htk'),
+  /** `slaney` area normalisation of the filters, or null. Default null. */
+  norm: z.enum(['slaney']).nullable().default(null),
+  /** Output scale: `linear`, `log` (log(x + logOffset)) or `db` (powerToDb). Default `log`. */
+  scale: z.enum(FEATURE_SCALES).default('log'),
+  /** Offset added before the natural log. Default 1e-6 (as the yardstick). */
+  logOffset: z.number().positive().default(1e-6),
+  /** dB reference power. Default 1. */
+  dbRef: z.number().positive().default(1),
+  /** dB floor on power. Default 1e-10. */
+  dbAmin: z.number().positive().default(1e-10),
+  /** dB dynamic range kept below the max, or null. Default 80. */
+  dbTopDb: z.number().positive().nullable().default(80),
+};
+
+export const MelFeaturesSchema = z.object({ kind: z.literal('mel'), ...MelFields }).strict();
+export const MfccFeaturesSchema = z
+  .object({
+    kind: z.literal('mfcc'),
+    ...MelFields,
+    scale: z.enum(FEATURE_SCALES).default('db'),
+    /** Number of cepstral coefficients. Default 20. */
+    nMfcc: positiveInt.default(20),
+  })
+  .strict();
+export const MeydaFeaturesSchema = z
+  .object({
+    kind: z.literal('meyda'),
+    /** meyda feature names, e.g. [rms, zcr, spectralCentroid]. */
+    features: z.array(z.string().min(1)).min(1),
+    nFft: positiveInt.default(256),
+    hopLength: positiveInt.default(128),
+    center: z.boolean().default(true),
+  })
+  .strict();
+
+export const FeaturesSchema = z.discriminatedUnion('kind', [MelFeaturesSchema, MfccFeaturesSchema, MeydaFeaturesSchema]);
+
+export const SplitSchema = z
+  .object({
+    /**
+     * `official`: takes `officialTestTakes` are test (FSDD: 0-4); `speaker`: one speaker is
+     * test; `random`: seeded stratified random test fraction.
+     */
+    mode: z.enum(SPLIT_MODES).default('official'),
+    /** With `official`: the highest take number that goes to test. Default 4. */
+    officialMaxTestTake: nonNegativeInt.default(4),
+    /** With `speaker`: the held-out speaker. */
+    testSpeaker: z.string().min(1).optional(),
+    /** With `random`: fraction of each class in test. Default 0.1. */
+    testFraction: fraction.default(0.1),
+    /** Fraction of each class of the remaining clips used for validation. Default 0.1. */
+    validationFraction: z.number().min(0).lt(1).default(0.1),
+    /** Seed of every random choice of the split. Default 42. */
+    seed: z.number().int().default(42),
+  })
+  .strict();
+
+export const PreprocessSchema = z
+  .object({
+    /** Root of the feature cache: `<dir>/<featureKey>/`. Default `features`. */
+    dir: z.string().min(1).default('features'),
+    /** Worker threads, or 0 for one per core. Default 0. */
+    workers: nonNegativeInt.default(0),
+    /** Fail (exit non-zero) when any clip is skipped. Default false. */
+    strict: z.boolean().default(false),
+  })
+  .strict();
+
+export const TrackingSchema = z
+  .object({
+    /** Root folder of the MLflow-compatible file store. Default `runs`. */
+    root: z.string().min(1).default('runs'),
+    /** Experiment name; created when missing. Default `fsdd`. */
+    experiment: z.string().min(1).default('fsdd'),
+    /** Run name; default derived from the time. */
+    runName: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type DataConfig = z.infer<typeof DataSchema>;
+export type FeaturesConfig = z.infer<typeof FeaturesSchema>;
+export type SplitConfig = z.infer<typeof SplitSchema>;
+export type PreprocessConfig = z.infer<typeof PreprocessSchema>;
+export type TrackingConfig = z.infer<typeof TrackingSchema>;
+
+export const TrainingSchema = z
+  .object({
+    /** Passes over the training split. Default 15. */
+    epochs: positiveInt.default(15),
+    /** Clips per batch. Default 32. */
+    batchSize: positiveInt.default(32),
+    /** Seed of weight initialisation and shuffling. Default 0. */
+    seed: z.number().int().default(0),
+    /** Shuffle buffer in clips, or 0 for the whole training split (read from metadata). Default 0. */
+    shuffleBuffer: nonNegativeInt.default(0),
+    /** Input normalisation with training-split statistics: `global` mean/std, or `none`. Default `global`. */
+    normalization: z.enum(['global', 'none']).default('global'),
+    /** Stop when `monitor` has not improved for `patience` epochs; null disables. */
+    earlyStopping: z
+      .object({
+        monitor: z.enum(['val_loss', 'val_accuracy']).default('val_loss'),
+        patience: positiveInt.default(5),
+        /** Smallest change that counts as an improvement. Default 0. */
+        minDelta: z.number().nonnegative().default(0),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    /** Learning-rate schedule, or null for a constant rate. */
+    lrSchedule: z
+      .object({
+        /** `step`: multiply by `factor` every `everyEpochs`; `plateau`: when val_loss stalls `patience` epochs. */
+        type: z.enum(['step', 'plateau']),
+        factor: fraction.default(0.5),
+        everyEpochs: positiveInt.default(5),
+        patience: positiveInt.default(2),
+        minLearningRate: z.number().nonnegative().default(1e-6),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    /** tfjs backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu. Env MELBOOK_BACKEND overrides. */
+    backend: z.enum(BACKENDS).default('auto'),
+  })
+  .strict();
+
+export type TrainingConfig = z.infer<typeof TrainingSchema>;

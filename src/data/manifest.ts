@@ -1,0 +1,170 @@
+/**
+ * What preprocessing leaves for the later stages: `manifest.json` (one entry per clip) and
+ * `metadata.json` (shapes, classes, counts, feature parameters, normalisation statistics).
+ * Later stages read sizes and shapes from here, never from constants.
+ */
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MelbookError } from '../errors';
+import type { SplitName } from './split';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const METADATA_FILE = 'metadata.json';
+export const REPORT_FILE = 'preprocess-report.json';
+
+/** One clip in the manifest. */
+export interface ManifestEntry {
+  /** Path relative to the recordings folder, `/`-separated: the clip's id. */
+  id: string;
+  /** Source audio path as read (relative to the working directory when given so). */
+  source: string;
+  label: string;
+  /** Index of `label` in metadata.classNames. */
+  labelIndex: number;
+  speaker: string;
+  take: number | null;
+  split: SplitName;
+  /** Feature array file, relative to the feature folder. */
+  feature: string;
+  /** Shape of the feature array, e.g. [64, 63]. */
+  shape: number[];
+  /** sha256 of the source file's bytes (hex). */
+  sourceSha256: string;
+  /** Sample rate of the source file in Hz. */
+  sourceRateHz: number;
+  /** Duration of the source before pad/trim, seconds. */
+  sourceDurationS: number;
+}
+
+export interface Manifest {
+  version: 1;
+  featureKey: string;
+  entries: ManifestEntry[];
+}
+
+/** Global and per-row (per mel band) statistics of the training split's features. */
+export interface NormalizationStats {
+  /** Which split they come from: always `train`. */
+  split: 'train';
+  /** Number of values summed. */
+  count: number;
+  mean: number;
+  std: number;
+  /** Per first-axis row (e.g. per mel band), over all frames of all training clips. */
+  rowMean: number[];
+  rowStd: number[];
+}
+
+export interface SkippedClip {
+  file: string;
+  reason: string;
+}
+
+export interface DatasetMetadata {
+  version: 1;
+  createdAt: string;
+  featureKey: string;
+  /** Full parameter set of the extractor (its describe()). */
+  features: Record<string, unknown>;
+  /** Audio loading parameters used before extraction. */
+  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string };
+  /** Shape of one feature array, e.g. [64, 63]. */
+  featureShape: number[];
+  /** Model input shape: featureShape plus a channel axis, e.g. [64, 63, 1]. */
+  inputShape: number[];
+  classNames: string[];
+  speakers: string[];
+  counts: { total: number; bySplit: Record<SplitName, number>; byClass: Record<SplitName, Record<string, number>> };
+  split: Record<string, unknown>;
+  normalization: NormalizationStats;
+  skipped: SkippedClip[];
+}
+
+/** Write JSON atomically: a temporary file in the same folder, then rename. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+/** Read a JSON file written by melbook, with an error that names the file and the fix. */
+export function readJson<T>(path: string, what: string, fix = 'run `npx melbook preprocess` first'): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new MelbookError(`${path}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? 'error'}); ${fix}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new MelbookError(`${path}: the ${what} is not valid JSON; ${fix}`, { cause: err });
+  }
+}
+
+export function readManifest(path: string): Manifest {
+  return readJson<Manifest>(path, 'manifest');
+}
+
+export function readMetadata(path: string): DatasetMetadata {
+  return readJson<DatasetMetadata>(path, 'dataset metadata');
+}
+
+/** Accumulates sums of features row by row, in float64, to give mean and std. */
+export class StatsAccumulator {
+  private sum: Float64Array;
+  private sumSq: Float64Array;
+  private perRowCount = 0;
+  constructor(readonly rows: number) {
+    this.sum = new Float64Array(rows);
+    this.sumSq = new Float64Array(rows);
+  }
+
+  /** Add pre-summed rows (from a worker): `sum[r]`, `sumSq[r]` over `cols` values each. */
+  addSums(sum: ArrayLike<number>, sumSq: ArrayLike<number>, cols: number): void {
+    for (let r = 0; r < this.rows; r++) {
+      this.sum[r] += sum[r];
+      this.sumSq[r] += sumSq[r];
+    }
+    this.perRowCount += cols;
+  }
+
+  result(): NormalizationStats {
+    const n = this.perRowCount;
+    let total = 0;
+    let totalSq = 0;
+    const rowMean: number[] = [];
+    const rowStd: number[] = [];
+    for (let r = 0; r < this.rows; r++) {
+      total += this.sum[r];
+      totalSq += this.sumSq[r];
+      const m = n > 0 ? this.sum[r] / n : 0;
+      rowMean.push(m);
+      rowStd.push(n > 1 ? Math.sqrt(Math.max(0, (this.sumSq[r] - n * m * m) / (n - 1))) : 0);
+    }
+    const count = n * this.rows;
+    const mean = count > 0 ? total / count : 0;
+    const std = count > 1 ? Math.sqrt(Math.max(0, (totalSq - count * mean * mean) / (count - 1))) : 0;
+    return { split: 'train', count, mean, std, rowMean, rowStd };
+  }
+}
+
+/** Per-row sum and sum of squares of a row-major [rows, cols] array. */
+export function rowSums(data: Float32Array, rows: number, cols: number): { sum: Float64Array; sumSq: Float64Array } {
+  const sum = new Float64Array(rows);
+  const sumSq = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    let q = 0;
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = data[base + c];
+      s += v;
+      q += v * v;
+    }
+    sum[r] = s;
+    sumSq[r] = q;
+  }
+  return { sum, sumSq };
+}
