@@ -1,0 +1,127 @@
+/**
+ * Times one training step of melbook's seed CNN on the wasm backend, with the stock wasm
+ * kernels and with melbook's training kernels, and prints the per-kernel profile.
+ *
+ *   node --import tsx bench/kernels.ts [--steps 10] [--top 15] [--mode both|stock|melbook]
+ *
+ * Seed network (built here with tf.layers so the bench does not depend on the YAML builder):
+ * 3 x [Conv2D 32 3x3 same relu, MaxPool 2x2, BatchNorm], Flatten, Dense 64 relu, Dropout 0.3,
+ * Dense 10 softmax; input [32, 64, 63, 1] (batch 32, 64 mels x 63 frames), RMSprop.
+ * Estimated epoch = 85 steps (2,700 training clips / batch 32) x ms/step; the PyTorch reference
+ * (/work/shared/bench/torch_fsdd.py, 2 threads) reports 4.9 s/epoch on the 2-core machine.
+ *
+ * "stock" still registers melbook's Conv2DBackpropFilter: tfjs-backend-wasm 4.22 has none,
+ * so without it training cannot run at all.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../src/model/backend';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/model/kernels';
+
+const STEPS_PER_EPOCH = 85;
+const TORCH_S_PER_EPOCH = 4.9;
+const BATCH = 32;
+const INPUT: [number, number, number] = [64, 63, 1];
+
+function argValue(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+function buildSeedModel(): tf.LayersModel {
+  const model = tf.sequential();
+  for (let block = 0; block < 3; block++) {
+    model.add(
+      tf.layers.conv2d({
+        filters: 32,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        ...(block === 0 ? { inputShape: INPUT } : {}),
+      }),
+    );
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    model.add(tf.layers.batchNormalization());
+  }
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 64, activation: 'relu' }));
+  model.add(tf.layers.dropout({ rate: 0.3 }));
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  model.compile({ optimizer: tf.train.rmsprop(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+interface KernelRow {
+  name: string;
+  ms: number;
+  calls: number;
+}
+
+async function profileStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<KernelRow[]> {
+  const info = await tf.profile(async () => {
+    await model.trainOnBatch(x, y);
+  });
+  const byName = new Map<string, KernelRow>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const row = byName.get(k.name) ?? { name: k.name, ms: 0, calls: 0 };
+    row.ms += ms;
+    row.calls += 1;
+    byName.set(k.name, row);
+  }
+  return [...byName.values()].sort((a, b) => b.ms - a.ms);
+}
+
+async function timeSteps(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, steps: number): Promise<number> {
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+  return (performance.now() - t0) / steps;
+}
+
+async function run(label: string, steps: number, top: number): Promise<number> {
+  const model = buildSeedModel();
+  const x = tf.randomNormal([BATCH, ...INPUT], 0, 1, 'float32', 1);
+  const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 7) % 10), 'int32');
+  const y = tf.oneHot(labels, 10);
+  const msPerStep = await timeSteps(model, x, y, steps);
+  const rows = await profileStep(model, x, y);
+  const total = rows.reduce((s, r) => s + r.ms, 0);
+  console.log(`\n## ${label}: ${msPerStep.toFixed(1)} ms/step, est. ${((msPerStep * STEPS_PER_EPOCH) / 1000).toFixed(1)} s/epoch ` +
+    `(PyTorch ${TORCH_S_PER_EPOCH} s/epoch: ${((msPerStep * STEPS_PER_EPOCH) / 1000 / TORCH_S_PER_EPOCH).toFixed(2)}x)`);
+  console.log(`profiled step: ${total.toFixed(1)} ms in kernels; top ${top}:`);
+  for (const r of rows.slice(0, top)) {
+    console.log(`  ${r.name.padEnd(24)} ${r.ms.toFixed(1).padStart(8)} ms  ${String(r.calls).padStart(4)} calls`);
+  }
+  tf.dispose([x, labels, y]);
+  model.dispose();
+  return msPerStep;
+}
+
+async function main(): Promise<void> {
+  const steps = Number(argValue('steps', '10'));
+  const top = Number(argValue('top', '15'));
+  const mode = argValue('mode', 'both');
+  const selection = await selectBackend({ prefer: 'wasm' });
+  console.log(`backend: ${selection.name} (requested ${selection.requested}); SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')}, threads 1`);
+  if (selection.name !== 'wasm') throw new Error(`wasm backend unavailable: ${JSON.stringify(selection.fallbacks)}`);
+  const results: Record<string, number> = {};
+  if (mode === 'both' || mode === 'stock') {
+    unregisterWasmTrainingKernels();
+    registerWasmTrainingKernels({ only: ['Conv2DBackpropFilter'] });
+    results.stock = await run('stock wasm kernels (+ melbook Conv2DBackpropFilter)', steps, top);
+    unregisterWasmTrainingKernels();
+  }
+  if (mode === 'both' || mode === 'melbook') {
+    unregisterWasmTrainingKernels();
+    registerWasmTrainingKernels();
+    results.melbook = await run('melbook wasm training kernels', steps, top);
+  }
+  if (results.stock && results.melbook) {
+    console.log(`\nspeed-up: ${(results.stock / results.melbook).toFixed(2)}x`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+/**
+ * `MaxPoolGrad` for wasm as one pass over typed arrays (the stock kernel loops per dx pixel
+ * over every window that could contain it).
+ *
+ * For each output pixel (b, oh, ow) the argmax of each channel's window is recomputed from the
+ * forward input, keeping the *first* strictly greater value in row-major window order — the
+ * cpu backend's tie rule — and dy is added to dx there. Windows whose values are all NaN or
+ * -Infinity pass no gradient, as on cpu. Channels are the innermost loop (NHWC), so every
+ * read is sequential.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { f32, TensorInfo, WasmKernelArgs } from './wasm-internals';
+
+/** Output shape: the forward input's, [B, H, W, C]. */
+export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const dx = backend.makeOutput(input.shape, 'float32');
+  const x = f32(backend, input);
+  const g = f32(backend, dy);
+  const out = f32(backend, dx);
+  out.fill(0);
+  const { batchSize, inHeight, inWidth, outHeight, outWidth, inChannels: c, strideHeight, strideWidth } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  let dyIndex = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const imageBase = b * inHeight * inWidth * c;
+    for (let oh = 0; oh < outHeight; oh++) {
+      const r0 = oh * strideHeight - padTop;
+      const rStart = Math.max(0, r0);
+      const rEnd = Math.min(inHeight, r0 + fh);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const c0 = ow * strideWidth - padLeft;
+        const cStart = Math.max(0, c0);
+        const cEnd = Math.min(inWidth, c0 + fw);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let r = rStart; r < rEnd; r++) {
+          for (let col = cStart; col < cEnd; col++) {
+            const base = imageBase + (r * inWidth + col) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch];
+              if (v > best[ch]) {
+                best[ch] = v;
+                where[ch] = base + ch;
+              }
+            }
+          }
+        }
+        for (let ch = 0; ch < c; ch++, dyIndex++) {
+          const at = where[ch];
+          if (at >= 0) out[at] += g[dyIndex];
+        }
+      }
+    }
+  }
+  return dx;
+}

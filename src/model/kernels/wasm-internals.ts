@@ -1,0 +1,62 @@
+/**
+ * The few tfjs-backend-wasm internals melbook's kernels rely on, in one place.
+ *
+ * A wasm tensor lives on the module heap: `backend.dataIdMap.get(dataId)` holds its heap
+ * offset, `backend.makeOutput(shape, dtype)` allocates a new one (refCount 1) and
+ * `backend.disposeData(dataId)` frees it. The package's own kernels compose by calling each
+ * other's kernel functions directly (never through the engine), which keeps intermediates off
+ * the gradient tape and out of `tf.memory()`; we do the same through `tf.getKernel`.
+ *
+ * Heap views: any allocation may grow the wasm memory and detach earlier `Float32Array`
+ * views, so take views (`f32`) only after the last `makeOutput` of a kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+export type { BackendWasm };
+export type TensorInfo = tf.TensorInfo;
+
+/** What a kernel function receives on the wasm backend. */
+export interface WasmKernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs?: tf.NamedAttrMap;
+}
+export type WasmKernelFunc = (args: WasmKernelArgs) => TensorInfo;
+
+/** The kernel function registered for `kernelName` on wasm right now; throws if there is none. */
+export function wasmKernelFunc(kernelName: string): WasmKernelFunc {
+  const config = tf.getKernel(kernelName, 'wasm');
+  if (config == null) {
+    throw new Error(`tfjs-backend-wasm has no '${kernelName}' kernel; melbook's wasm kernels need tfjs 4.22`);
+  }
+  return config.kernelFunc as unknown as WasmKernelFunc;
+}
+
+/**
+ * Runs another wasm kernel from inside a kernel: no engine bookkeeping, no tape. The caller
+ * owns the result and must `release` it unless it is returned.
+ */
+export function runWasmKernel(
+  kernelName: string,
+  backend: BackendWasm,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap = {},
+): TensorInfo {
+  return wasmKernelFunc(kernelName)({ inputs, backend, attrs });
+}
+
+/** Frees an intermediate made by `runWasmKernel` or `backend.makeOutput`. */
+export function release(backend: BackendWasm, info: TensorInfo): void {
+  backend.disposeData(info.dataId);
+}
+
+/** A float32 view of a tensor's heap memory (valid until the next allocation). */
+export function f32(backend: BackendWasm, info: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}
+
+/** Same tensor data under another shape (shares memory; release separately). */
+export function reshapeInfo(backend: BackendWasm, x: TensorInfo, shape: number[]): TensorInfo {
+  return runWasmKernel('Reshape', backend, { x }, { shape });
+}
