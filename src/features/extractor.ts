@@ -1,0 +1,158 @@
+/**
+ * Feature extractors: objects with fixed, fully resolved settings that turn a mono signal into a
+ * 2-D feature array. `describe()` is the complete parameter set (logged as run params) and
+ * `cacheKey` hashes it to name the feature cache folder, so changing any setting, or the
+ * implementation version, never reuses stale features.
+ */
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../errors';
+import { MelPlan, type MelSpectrogramOptions } from './mel';
+import { MeydaPlan, type MeydaFeaturesOptions, meydaRowNames } from './meyda';
+import { MfccPlan, type MfccOptions } from './mfcc';
+
+/** A feature array: row-major data with an explicit shape (features first, frames last). */
+export interface FeatureArray {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface Extractor {
+  /** 'mel', 'mfcc' or 'meyda'. */
+  readonly kind: string;
+  /** Features of a mono signal sampled at `sampleRateHz` (must equal the configured rate). */
+  extract(samples: Float32Array, sampleRateHz: number): FeatureArray;
+  /** Full resolved parameter set including kind and version, in a stable key order. */
+  describe(): Record<string, unknown>;
+  /** Shape `extract` returns for a signal of `nSamples` samples. */
+  outputShape(nSamples: number): number[];
+}
+
+export const EXTRACTOR_KINDS = ['mel', 'mfcc', 'meyda'] as const;
+export type ExtractorKind = (typeof EXTRACTOR_KINDS)[number];
+
+/**
+ * Version of the feature implementations, part of every `describe()` and so of every cache key.
+ * Bump it when a change alters the numbers produced for the same parameters.
+ */
+export const FEATURES_VERSION = 1;
+
+/** Called with a message for degenerate but legal settings (e.g. an empty mel filter). */
+export type WarningHandler = (message: string) => void;
+
+function checkRate(expected: number, got: number): void {
+  if (got !== expected) {
+    throw new ConfigError('sampleRateHz', got, `this extractor was built for ${expected} Hz audio; resample the audio or build the extractor with sampleRateHz: ${got}`);
+  }
+}
+
+/** Log-mel (or linear / dB mel) spectrogram, shape [nMels, nFrames]. Defaults: the PyTorch yardstick. */
+export class MelSpectrogram implements Extractor {
+  readonly kind = 'mel';
+  private readonly plan: MelPlan;
+  constructor(options: MelSpectrogramOptions = {}, onWarning?: WarningHandler) {
+    this.plan = new MelPlan(options, onWarning);
+  }
+  get options() {
+    return this.plan.options;
+  }
+  extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
+    checkRate(this.plan.options.sampleRateHz, sampleRateHz);
+    return this.plan.run(samples);
+  }
+  describe(): Record<string, unknown> {
+    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
+  }
+  outputShape(nSamples: number): number[] {
+    return this.plan.outputShape(nSamples);
+  }
+}
+
+/** MFCCs over the dB mel spectrogram, shape [nMfcc, nFrames]. */
+export class Mfcc implements Extractor {
+  readonly kind = 'mfcc';
+  private readonly plan: MfccPlan;
+  constructor(options: MfccOptions = {}, onWarning?: WarningHandler) {
+    this.plan = new MfccPlan(options, onWarning);
+  }
+  get options() {
+    return this.plan.options;
+  }
+  extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
+    checkRate(this.plan.options.sampleRateHz, sampleRateHz);
+    return this.plan.run(samples);
+  }
+  describe(): Record<string, unknown> {
+    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
+  }
+  outputShape(nSamples: number): number[] {
+    return this.plan.outputShape(nSamples);
+  }
+}
+
+/** meyda frame features stacked as rows, shape [nRows, nFrames] (row names: `rowNames`). */
+export class MeydaFeatures implements Extractor {
+  readonly kind = 'meyda';
+  private readonly plan: MeydaPlan;
+  constructor(options: MeydaFeaturesOptions) {
+    this.plan = new MeydaPlan(options);
+  }
+  get options() {
+    return this.plan.options;
+  }
+  /** What each output row holds, e.g. ['rms', 'chroma[0]', ...]. */
+  get rowNames(): string[] {
+    return meydaRowNames(this.plan.options);
+  }
+  extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
+    checkRate(this.plan.options.sampleRateHz, sampleRateHz);
+    return this.plan.run(samples);
+  }
+  describe(): Record<string, unknown> {
+    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
+  }
+  outputShape(nSamples: number): number[] {
+    return this.plan.outputShape(nSamples);
+  }
+}
+
+/** Plain-data description of an extractor, as written in a config file. */
+export type ExtractorSpec =
+  | ({ kind: 'mel' } & MelSpectrogramOptions)
+  | ({ kind: 'mfcc' } & MfccOptions)
+  | ({ kind: 'meyda' } & MeydaFeaturesOptions);
+
+/** Build the extractor a spec describes. Unknown kinds throw ConfigError. */
+export function createExtractor(spec: ExtractorSpec, onWarning?: WarningHandler): Extractor {
+  const { kind, ...options } = spec;
+  switch (kind) {
+    case 'mel': return new MelSpectrogram(options as MelSpectrogramOptions, onWarning);
+    case 'mfcc': return new Mfcc(options as MfccOptions, onWarning);
+    case 'meyda': return new MeydaFeatures(options as MeydaFeaturesOptions);
+    default: throw new ConfigError('kind', kind, `expected one of ${EXTRACTOR_KINDS.join(', ')}`);
+  }
+}
+
+/**
+ * JSON with object keys sorted at every level (arrays keep their order), so equal parameter
+ * sets give equal text whatever order their keys were written in. `undefined` members are dropped.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/**
+ * Short cache key: the first 16 hex digits of sha256(canonicalJson(describe())). `extra` folds in
+ * settings that precede the extractor and change its input (e.g. resampling, clip length) as
+ * `{ features: describe(), ...extra }`.
+ */
+export function cacheKey(extractor: Extractor, extra?: Record<string, unknown>): string {
+  const payload = extra ? { features: extractor.describe(), ...extra } : extractor.describe();
+  return createHash('sha256').update(canonicalJson(payload)).digest('hex').slice(0, 16);
+}
