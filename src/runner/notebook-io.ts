@@ -1,0 +1,178 @@
+/**
+ * nbformat 4 notebooks: types, reading and writing `.ipynb` files the way Jupyter does
+ * (JSON with sorted keys, 1-space indent, multi-line strings split into lists of lines,
+ * trailing newline), and an atomic save (write a temp file, then rename over the target).
+ *
+ * In memory every multi-line string (cell source, stream text, text mime data) is one
+ * `string`; files may hold either a string or a list of lines, both are read.
+ * https://nbformat.readthedocs.io/en/latest/format_description.html
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../errors';
+
+/** A mime bundle: mime type -> data (text, base64 for images, or a JSON value). */
+export type MimeBundle = Record<string, unknown>;
+
+export interface StreamOutput {
+  output_type: 'stream';
+  name: 'stdout' | 'stderr';
+  text: string;
+}
+export interface DisplayDataOutput {
+  output_type: 'display_data';
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+}
+export interface ExecuteResultOutput {
+  output_type: 'execute_result';
+  execution_count: number | null;
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+}
+export interface ErrorOutput {
+  output_type: 'error';
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | ErrorOutput;
+
+export interface CodeCell {
+  cell_type: 'code';
+  id?: string;
+  source: string;
+  metadata: Record<string, unknown> & { tags?: string[] };
+  execution_count: number | null;
+  outputs: Output[];
+}
+export interface TextCell {
+  cell_type: 'markdown' | 'raw';
+  id?: string;
+  source: string;
+  metadata: Record<string, unknown> & { tags?: string[] };
+  attachments?: Record<string, MimeBundle>;
+}
+export type Cell = CodeCell | TextCell;
+
+export interface Notebook {
+  nbformat: 4;
+  nbformat_minor: number;
+  metadata: Record<string, unknown>;
+  cells: Cell[];
+}
+
+/** Mime types whose string values Jupyter splits into lines besides `text/*`. */
+const SPLIT_MIMES = new Set(['application/javascript', 'image/svg+xml']);
+
+/** Reads and checks an nbformat 4 notebook; multi-line fields become single strings. */
+export async function readNotebook(file: string): Promise<Notebook> {
+  const text = await fs.readFile(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('(root)', text.slice(0, 40), 'a notebook must be JSON (nbformat 4)', { file, cause: error });
+  }
+  return parseNotebook(json, file);
+}
+
+/** Validates the nbformat 4 shape of parsed JSON and joins multi-line fields. */
+export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
+  const nb = json as Partial<Notebook> | null;
+  if (!nb || typeof nb !== 'object' || nb.nbformat !== 4) {
+    throw new ConfigError('nbformat', nb && typeof nb === 'object' ? nb.nbformat : nb, 'melbook runs nbformat 4 notebooks; upgrade with `jupyter nbconvert --to notebook`', { file });
+  }
+  if (!Array.isArray(nb.cells)) throw new ConfigError('cells', nb.cells, 'a list of cells', { file });
+  const cells = nb.cells.map((raw, i) => {
+    const cell = raw as Cell;
+    if (!['code', 'markdown', 'raw'].includes(cell?.cell_type)) {
+      throw new ConfigError(`cells.${i}.cell_type`, cell?.cell_type, 'one of code, markdown, raw', { file });
+    }
+    const metadata = cell.metadata ?? {};
+    const source = joinLines(cell.source);
+    if (cell.cell_type !== 'code') return { ...cell, metadata, source };
+    const outputs = (cell.outputs ?? []).map(joinOutput);
+    return { ...cell, metadata, source, outputs, execution_count: cell.execution_count ?? null };
+  });
+  return {
+    nbformat: 4,
+    nbformat_minor: typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0,
+    metadata: nb.metadata ?? {},
+    cells,
+  };
+}
+
+/** Serializes like nbformat's writer: split lines, sorted keys, indent 1, trailing newline. */
+export function formatNotebook(nb: Notebook): string {
+  const cells = nb.cells.map((cell) => {
+    const source = splitLines(cell.source);
+    if (cell.cell_type !== 'code') return { ...cell, source };
+    return { ...cell, source, outputs: cell.outputs.map(splitOutput) };
+  });
+  return `${JSON.stringify(sortKeys({ ...nb, cells }), null, 1)}\n`;
+}
+
+/** Writes atomically: a reader sees the old file or the new one, never half of one. */
+export async function writeNotebook(file: string, nb: Notebook): Promise<void> {
+  const text = formatNotebook(nb);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await fs.writeFile(tmp, text, 'utf8');
+    await fs.rename(tmp, file);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** A fresh cell id as nbformat 4.5 requires (1-64 chars of [a-zA-Z0-9-_]). */
+export function newCellId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Splits like Python's `str.splitlines(keepends=True)`, which Jupyter's writer uses. */
+export function splitLines(text: string): string[] {
+  return text.match(/[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])|[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+$/g) ?? [];
+}
+
+function joinLines(value: unknown): string {
+  return Array.isArray(value) ? value.join('') : typeof value === 'string' ? value : '';
+}
+
+function joinOutput(output: Output): Output {
+  if (output.output_type === 'stream') return { ...output, text: joinLines(output.text) };
+  if (output.output_type === 'display_data' || output.output_type === 'execute_result') {
+    return { ...output, data: mapBundle(output.data ?? {}, joinLines), metadata: output.metadata ?? {} };
+  }
+  return output;
+}
+
+function splitOutput(output: Output): unknown {
+  if (output.output_type === 'stream') return { ...output, text: splitLines(output.text) };
+  if (output.output_type === 'display_data' || output.output_type === 'execute_result') {
+    return { ...output, data: mapBundle(output.data, splitLines) };
+  }
+  return output;
+}
+
+function mapBundle(bundle: MimeBundle, f: (text: string) => unknown): MimeBundle {
+  const out: MimeBundle = {};
+  for (const [mime, value] of Object.entries(bundle)) {
+    const textual = mime.startsWith('text/') || SPLIT_MIMES.has(mime);
+    out[mime] = textual && (typeof value === 'string' || Array.isArray(value)) ? f(joinLines(value)) : value;
+  }
+  return out;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortKeys(v);
+  }
+  return out;
+}
