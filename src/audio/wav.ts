@@ -192,8 +192,9 @@ function parseFormat(view: DataView, fmt: Chunk, fail: (reason: string) => never
     tag = guid[0] | (guid[1] << 8);
   }
   if (tag !== WAVE_FORMAT_PCM && tag !== WAVE_FORMAT_IEEE_FLOAT) {
-    const name = CODEC_NAMES.get(tag) ?? 'unknown codec';
-    fail(`unsupported codec ${name} (format tag 0x${tag.toString(16).padStart(4, '0').toUpperCase()}); ${CONVERT_HINT}`);
+    const hexTag = `0x${tag.toString(16).padStart(4, '0').toUpperCase()}`;
+    const name = CODEC_NAMES.get(tag);
+    fail(`unsupported codec ${name ? `${name} (format tag ${hexTag})` : `(unknown format tag ${hexTag})`}; ${CONVERT_HINT}`);
   }
   const encoding = tag === WAVE_FORMAT_PCM ? 'pcm' : 'float';
   if (channels === 0) fail('zero channels in the fmt chunk');
