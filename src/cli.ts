@@ -1,4 +1,71 @@
+/**
+ * The `melbook` command. Each sub-command parses its flags here and calls one handler in
+ * src/cli/; errors that melbook raises on purpose print as one clear message, others with a stack.
+ */
+import { Command, Option } from 'commander';
+import { MelbookError } from './errors';
+import { preprocessCommand } from './cli/preprocess';
+import { fetchFsddCommand, verifyCommand } from './cli/data';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function buildProgram(run: (task: () => Promise<number>) => void): Command {
+  const program = new Command('melbook')
+    .description('Audio-classification experiments from notebooks: features, datasets, CNNs, tracked runs.')
+    .showHelpAfterError();
+
+  const configOption = () => new Option('-c, --config <file>', 'pipeline config (YAML)').default('config/default.yaml');
+  const setOption = () => new Option('--set <key=value>', 'override one config key (repeatable), e.g. --set training.epochs=3').argParser(collect).default([]);
+
+  program
+    .command('preprocess')
+    .description('decode every .wav, extract features, write one .npy per clip plus manifest.json and metadata.json')
+    .addOption(configOption())
+    .addOption(setOption())
+    .option('--recordings <dir>', 'recordings folder (overrides data.recordings)')
+    .option('--workers <n>', 'worker threads (0 = one per core)')
+    .option('--strict', 'exit non-zero when any clip is skipped')
+    .action((opts) => run(() => preprocessCommand(opts)));
+
+  const data = program.command('data').description('get and check datasets');
+  data
+    .command('fsdd')
+    .description('download FSDD (pinned commit) into the recordings folder and verify every file by sha256')
+    .option('--dest <dir>', 'recordings folder', 'recordings')
+    .option('--url <url>', 'archive URL (a mirror, or a local server)')
+    .option('--checksums <file>', 'sha256 list (default: the one melbook ships)')
+    .option('--force', 'download again even if the folder verifies')
+    .action((opts) => run(() => fetchFsddCommand(opts)));
+  data
+    .command('verify')
+    .description('check a recordings folder against the shipped FSDD sha256 list')
+    .option('--dir <dir>', 'recordings folder', 'recordings')
+    .option('--checksums <file>', 'sha256 list')
+    .action((opts) => run(() => verifyCommand(opts)));
+
+  return program;
+}
+
+/** Entry point used by bin/melbook.js; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  console.log('melbook', argv.slice(2).join(' '));
-  return 0;
+  let task: (() => Promise<number>) | undefined;
+  const program = buildProgram((t) => (task = t));
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    return typeof code === 'number' ? code : 2;
+  }
+  if (!task) return 0;
+  try {
+    return await task();
+  } catch (err) {
+    if (err instanceof MelbookError) {
+      console.error(`melbook: ${err.message}`);
+      if (process.env.MELBOOK_DEBUG && err.stack) console.error(err.stack);
+      return 1;
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,108 @@
+/**
+ * Worker side of preprocessing: one task is a chunk of clips. For each clip: read the bytes,
+ * hash them, reuse the existing .npy when the source is unchanged, else decode, resample,
+ * pad/trim, extract and write the .npy atomically. Returns per-clip results; a bad clip is a
+ * result with a reason, never a thrown error, so one file cannot sink a batch.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { decodeWav } from '../audio/wav';
+import { resample } from '../audio/resample';
+import { fitLength } from '../audio/fit';
+import { createExtractor, type Extractor, type ExtractorSpec } from '../features/extractor';
+import { readNpySync, writeNpySync } from '../features/npy';
+import { rowSums } from '../data/manifest';
+import { AudioDecodeError } from '../errors';
+
+export interface PreprocessTask {
+  extractor: ExtractorSpec;
+  audio: { sampleRateHz: number; durationS: number; pad: 'end' | 'center' | 'start'; trim: 'start' | 'center' | 'end' };
+  clips: { source: string; out: string; knownSha256?: string }[];
+}
+
+export type ClipResult =
+  | {
+      ok: true;
+      reused: boolean;
+      sha256: string;
+      shape: number[];
+      sourceRateHz: number;
+      sourceDurationS: number;
+      /** Per-row sums and sums of squares of the features, for normalisation statistics. */
+      sum: Float64Array;
+      sumSq: Float64Array;
+    }
+  | { ok: false; reason: string };
+
+const extractors = new Map<string, Extractor>();
+
+function extractorFor(spec: ExtractorSpec): Extractor {
+  const key = JSON.stringify(spec);
+  let extractor = extractors.get(key);
+  if (!extractor) {
+    extractor = createExtractor(spec);
+    extractors.set(key, extractor);
+  }
+  return extractor;
+}
+
+/** Process one chunk; exported as the piscina entry point and callable in-process. */
+export default async function processChunk(task: PreprocessTask): Promise<ClipResult[]> {
+  const extractor = extractorFor(task.extractor);
+  const length = Math.round(task.audio.durationS * task.audio.sampleRateHz);
+  const expectedShape = extractor.outputShape(length);
+  const results: ClipResult[] = [];
+  for (const clip of task.clips) {
+    try {
+      results.push(await processClip(clip, task, extractor, length, expectedShape));
+    } catch (err) {
+      const reason = err instanceof AudioDecodeError ? err.reason : err instanceof Error ? err.message : String(err);
+      results.push({ ok: false, reason });
+    }
+  }
+  return results;
+}
+
+async function processClip(
+  clip: PreprocessTask['clips'][number],
+  task: PreprocessTask,
+  extractor: Extractor,
+  length: number,
+  expectedShape: number[],
+): Promise<ClipResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(clip.source);
+  } catch (err) {
+    throw new AudioDecodeError(clip.source, `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const decoded = decodeWav(bytes, clip.source);
+  const sourceDurationS = decoded.frames / decoded.sampleRateHz;
+  if (clip.knownSha256 === sha256 && existsSync(clip.out)) {
+    const cached = tryReadCached(clip.out, expectedShape);
+    if (cached) return { ok: true, reused: true, sha256, shape: expectedShape, sourceRateHz: decoded.sampleRateHz, sourceDurationS, ...sums(cached, expectedShape) };
+  }
+  if (decoded.frames === 0) throw new AudioDecodeError(clip.source, 'no audio samples (empty data chunk)');
+  const atRate = decoded.sampleRateHz === task.audio.sampleRateHz
+    ? decoded.samples
+    : await resample(decoded.samples, decoded.sampleRateHz, task.audio.sampleRateHz);
+  const fitted = fitLength(atRate, length, { pad: task.audio.pad, trim: task.audio.trim });
+  const features = extractor.extract(fitted, task.audio.sampleRateHz);
+  writeNpySync(clip.out, features.data, features.shape);
+  return { ok: true, reused: false, sha256, shape: features.shape, sourceRateHz: decoded.sampleRateHz, sourceDurationS, ...sums(features.data, features.shape) };
+}
+
+function tryReadCached(file: string, expectedShape: number[]): Float32Array | undefined {
+  try {
+    const npy = readNpySync(file);
+    return npy.shape.length === expectedShape.length && npy.shape.every((d, i) => d === expectedShape[i]) ? npy.data : undefined;
+  } catch {
+    return undefined; // a damaged cache file is simply recomputed
+  }
+}
+
+function sums(data: Float32Array, shape: number[]): { sum: Float64Array; sumSq: Float64Array } {
+  const rows = shape[0] ?? 1;
+  return rowSums(data, rows, data.length / rows);
+}
