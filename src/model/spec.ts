@@ -49,7 +49,10 @@ export const METRICS = ['accuracy', 'crossentropy'] as const;
 const positiveInt = z.number().int().min(1);
 /** `3` or `[3, 5]` ([height, width]), resolved to a pair. */
 const pair = z
-  .union([positiveInt, z.tuple([positiveInt, positiveInt])])
+  .union([positiveInt, z.tuple([positiveInt, positiveInt])], {
+    errorMap: (issue, ctx) =>
+      issue.code === 'invalid_union' ? { message: 'expected an integer >= 1 or [height, width]' } : { message: ctx.defaultError },
+  })
   .transform((v): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]));
 /** A dropout rate in [0, 1); 0 means no dropout layer. */
 const dropoutRate = z.number().min(0).lt(1, { message: 'dropout must be in [0, 1) (1 would drop every unit)' });
@@ -242,8 +245,23 @@ export function parseSpec<S extends z.ZodTypeAny>(schema: S, input: unknown, pre
   const message =
     issue.code === 'unrecognized_keys'
       ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling)`
-      : issue.message;
+      : `${issue.message} (got ${formatValue(valueAt(input, issue.path))})`;
   throw new ModelSpecError(path, message);
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** `formatSpecPath('model', ['blocks', 2, 'kernelSize'])` is `model.blocks[2].kernelSize`. */
