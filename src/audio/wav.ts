@@ -217,8 +217,20 @@ function parseFormat(view: DataView, fmt: Chunk, fail: (reason: string) => never
 /** Read interleaved frames and average channels into one Float32Array (no per-sample allocation). */
 function readMono(view: DataView, start: number, frames: number, f: Format): Float32Array {
   const out = new Float32Array(frames);
-  const read = sampleReader(f);
   const { channels, containerBytes, blockAlign } = f;
+  // Fast path for the common case (16-bit PCM, aligned, little-endian host): a typed-array view
+  // avoids DataView calls. Multiplying by 2^-15 equals dividing by 32768 exactly.
+  if (f.encoding === 'pcm' && containerBytes === 2 && (view.byteOffset + start) % 2 === 0 && LITTLE_ENDIAN_HOST) {
+    const codes = new Int16Array(view.buffer, view.byteOffset + start, frames * channels);
+    const scale = 1 / (32768 * channels);
+    for (let i = 0, k = 0; i < frames; i++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += codes[k++];
+      out[i] = sum * scale;
+    }
+    return out;
+  }
+  const read = sampleReader(f);
   if (channels === 1) {
     for (let i = 0, p = start; i < frames; i++, p += blockAlign) out[i] = read(view, p);
     return out;
@@ -231,6 +243,8 @@ function readMono(view: DataView, start: number, frames: number, f: Format): Flo
   }
   return out;
 }
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 type SampleReader = (view: DataView, pos: number) => number;
 

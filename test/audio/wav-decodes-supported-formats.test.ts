@@ -141,13 +141,16 @@ test('extensible 24-bit samples in 32-bit containers are read by their container
   assert.deepEqual(Array.from(decoded.samples), [0.5, -1]);
 });
 
-test('a decoded array may sit at any offset of a larger buffer', () => {
-  const file = encodeWav(signal(64, 3), 8000, { format: 'pcm24' });
-  const shifted = new Uint8Array(file.length + 5);
-  shifted.set(file, 5);
-  const a = decodeWav(file, 'a.wav').samples;
-  const b = decodeWav(shifted.subarray(5), 'b.wav').samples;
-  assert.deepEqual(Array.from(b), Array.from(a));
+test('bytes at an odd offset of a larger buffer decode the same as aligned bytes', () => {
+  // Covers both the aligned Int16Array fast path and the DataView path for 16-bit PCM.
+  for (const format of ['pcm16', 'pcm24', 'float32'] as const) {
+    const file = encodeWav([signal(64, 3), signal(64, 4)], 8000, { format });
+    const shifted = new Uint8Array(file.length + 5);
+    shifted.set(file, 5);
+    const a = decodeWav(file, 'a.wav').samples;
+    const b = decodeWav(shifted.subarray(5), 'b.wav').samples;
+    assert.deepEqual(Array.from(b), Array.from(a), format);
+  }
 });
 
 test('an empty data chunk decodes to zero frames', () => {
