@@ -172,3 +172,9 @@ export function pythonNormpath(p: string): string {
   const joined = '/'.repeat(initialSlashes) + out.join('/');
   return joined || '.';
 }
+
+/** `base` joined with a validated relative artifact path (see `validateArtifactPath`). */
+export function artifactPathIn(base: string, artifactPath: string): string {
+  validateArtifactPath(artifactPath);
+  return path.join(base, ...artifactPath.split('/'));
+}

@@ -5,6 +5,29 @@
  * (tracker.ts) is the facade notebooks and stages call.
  */
 
+import { TrackingError } from '../errors';
+
+/**
+ * Logging a param that already holds a different value (MLflow params are immutable).
+ * Logging the same value again is allowed.
+ */
+export class ParamChangedError extends TrackingError {
+  readonly runId: string;
+  readonly key: string;
+  readonly oldValue: string;
+  readonly newValue: string;
+  constructor(runId: string, key: string, oldValue: string, newValue: string) {
+    super(
+      `run ${runId}: param ${JSON.stringify(key)} was already logged as ${JSON.stringify(oldValue)} and cannot change to ${JSON.stringify(newValue)}; ` +
+        'params are immutable, so log it under another key or start a new (nested) run',
+    );
+    this.runId = runId;
+    this.key = key;
+    this.oldValue = oldValue;
+    this.newValue = newValue;
+  }
+}
+
 /** Run statuses in MLflow's proto order; the meta.yaml stores `RUN_STATUS_CODES[status]`. */
 export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

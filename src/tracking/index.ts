@@ -1,0 +1,28 @@
+/** Experiment tracking in MLflow's file-store layout: the public surface of src/tracking. */
+export { Tracker, RunHandle, withRun, type TrackerOptions, type StartRunOptions, type WithRunOptions } from './tracker';
+export { FileStore, LIMITS, newUuidHex, newIntegerExperimentId, randomRunName, type FileStoreOptions } from './file-store';
+export {
+  RUN_STATUSES,
+  RUN_STATUS_CODES,
+  TERMINAL_STATUSES,
+  LIFECYCLE_STAGES,
+  MLFLOW_TAGS,
+  ERROR_TAG,
+  ERROR_ARTIFACT,
+  ParamChangedError,
+  type RunStatus,
+  type LifecycleStage,
+  type Metric,
+  type Param,
+  type RunTag,
+  type Experiment,
+  type RunInfo,
+  type RunData,
+  type Run,
+  type CreateRunRequest,
+  type TrackingStore,
+} from './store';
+export { storePath, validateRunId, validateExperimentId, validateKey, validateArtifactPath, pathToFileUri, type StoreLocation, type KeyKind } from './paths';
+export { dumpFlatMapping, runInfoToYaml, experimentToYaml, parseRunMeta, parseExperimentMeta, type YamlValue } from './yaml-meta';
+export { pythonFloatRepr, pythonStr, type LoggableValue } from './values';
+export { formatRunsTable, formatRunsComparison, formatNumber, formatTime, formatDuration } from './format';

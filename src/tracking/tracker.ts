@@ -1,0 +1,306 @@
+/**
+ * The tracker facade: start a run, log to it, end it. A thin layer over a `TrackingStore`
+ * (after MLflow's fluent API and `MlflowClient`): it fills in the context tags MLflow records
+ * (`mlflow.user`, `mlflow.source.*`, `mlflow.source.git.commit`, `mlflow.parentRunId`), turns
+ * values into text as MLflow's Python does, and batches. `withRun` ends a run FINISHED, FAILED
+ * (with the error recorded) or KILLED (on SIGINT).
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TrackingError } from '../errors';
+import { FileStore, LIMITS } from './file-store';
+import { artifactPathIn } from './paths';
+import { ERROR_ARTIFACT, ERROR_TAG, MLFLOW_TAGS, type Metric, type Run, type RunInfo, type RunStatus, type RunTag, type TrackingStore } from './store';
+import { pythonStr, type LoggableValue } from './values';
+
+export interface TrackerOptions {
+  /** Store to write to. Default a `FileStore` under `root`. */
+  store?: TrackingStore;
+  /** Root folder of the default FileStore, resolved against the working directory. Default `runs`. Ignored with `store`. */
+  root?: string;
+  /** Clock for run start/end times and metric timestamps, in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** `user_id` and `mlflow.user`. Default `$LOGNAME`, `$USER`, `$LNAME`, `$USERNAME`, then the OS account (as Python's getpass). */
+  user?: string;
+  /** `mlflow.source.name`. Default the running script (`process.argv[1]`), else `melbook`. */
+  sourceName?: string;
+  /** `mlflow.source.git.commit`: a hash, `null` to omit the tag, or undefined to ask `git rev-parse HEAD` in `gitDir`. */
+  gitCommit?: string | null;
+  /** Folder whose git commit is recorded. Default the working directory. */
+  gitDir?: string;
+}
+
+interface ResolvedTrackerOptions {
+  store: TrackingStore;
+  now: () => number;
+  user: string;
+  sourceName: string;
+  gitCommit: string | null | undefined;
+  gitDir: string;
+}
+
+export interface StartRunOptions {
+  /** Experiment to run in, created if missing. Default `Default` (experiment `0`). */
+  experimentName?: string;
+  /** Run name. Default a random `adjective-noun-123`. */
+  runName?: string;
+  /** Extra tags; they override the context tags of the same key. */
+  tags?: Record<string, LoggableValue>;
+  /** Makes this a nested run of that run (tag `mlflow.parentRunId`); the parent must exist. */
+  parentRunId?: string;
+}
+
+export class Tracker {
+  readonly store: TrackingStore;
+  private readonly opts: ResolvedTrackerOptions;
+  private gitCommit: Promise<string | undefined> | undefined;
+
+  constructor(options: TrackerOptions = {}) {
+    const store = options.store ?? new FileStore({ root: options.root ?? 'runs', now: options.now });
+    this.store = store;
+    this.opts = {
+      store,
+      now: options.now ?? Date.now,
+      user: options.user ?? defaultUser(),
+      sourceName: options.sourceName ?? process.argv[1] ?? 'melbook',
+      gitCommit: options.gitCommit,
+      gitDir: options.gitDir ?? process.cwd(),
+    };
+  }
+
+  /** Id of the experiment with that name, creating it if needed; a TrackingError if it is deleted. */
+  async getOrCreateExperiment(name: string): Promise<string> {
+    const found = await this.store.getExperimentByName(name);
+    if (found) {
+      if (found.lifecycleStage !== 'active') throw new TrackingError(`experiment ${JSON.stringify(name)} (${found.experimentId}) is deleted; restore it or choose another name`);
+      return found.experimentId;
+    }
+    try {
+      return await this.store.createExperiment(name);
+    } catch (err) {
+      const raced = await this.store.getExperimentByName(name); // created meanwhile by another caller
+      if (raced && raced.lifecycleStage === 'active') return raced.experimentId;
+      throw err;
+    }
+  }
+
+  async startRun(options: StartRunOptions = {}): Promise<RunHandle> {
+    const experimentId = await this.getOrCreateExperiment(options.experimentName ?? 'Default');
+    const tags: Record<string, string> = {
+      [MLFLOW_TAGS.user]: this.opts.user,
+      [MLFLOW_TAGS.sourceName]: this.opts.sourceName,
+      [MLFLOW_TAGS.sourceType]: 'LOCAL',
+    };
+    const commit = await this.detectGitCommit();
+    if (commit) tags[MLFLOW_TAGS.gitCommit] = commit;
+    for (const [k, v] of Object.entries(options.tags ?? {})) tags[k] = pythonStr(v);
+    if (options.parentRunId !== undefined) {
+      await this.store.getRun(options.parentRunId); // validates the id and that the parent exists
+      tags[MLFLOW_TAGS.parentRunId] = options.parentRunId;
+    }
+    const info = await this.store.createRun({
+      experimentId,
+      userId: this.opts.user,
+      startTime: this.opts.now(),
+      runName: options.runName,
+      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+    });
+    return new RunHandle(this.store, info, this.opts.now);
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.store.getRun(runId);
+  }
+
+  /** Runs of one experiment (by name), or of every experiment, newest first. */
+  async listRuns(experimentName?: string): Promise<Run[]> {
+    const exps = experimentName === undefined ? await this.store.listExperiments() : [await this.store.getExperimentByName(experimentName)];
+    if (exps[0] === undefined) throw new TrackingError(`no experiment named ${JSON.stringify(experimentName)}; see listExperiments()`);
+    const runs = (await Promise.all(exps.map((e) => this.store.listRuns(e!.experimentId)))).flat();
+    return runs.sort((a, b) => b.info.startTime - a.info.startTime);
+  }
+
+  private detectGitCommit(): Promise<string | undefined> {
+    if (this.opts.gitCommit !== undefined) return Promise.resolve(this.opts.gitCommit ?? undefined);
+    this.gitCommit ??= new Promise((resolve) => {
+      execFile('git', ['rev-parse', 'HEAD'], { cwd: this.opts.gitDir, timeout: 5000 }, (err, stdout) => {
+        const hash = String(stdout ?? '').trim();
+        resolve(!err && /^[0-9a-f]{40,64}$/.test(hash) ? hash : undefined);
+      });
+    });
+    return this.gitCommit;
+  }
+}
+
+/** An active run: every logging call goes to the store as one `logBatch`. */
+export class RunHandle {
+  private current: RunInfo;
+  constructor(
+    readonly store: TrackingStore,
+    info: RunInfo,
+    private readonly now: () => number,
+  ) {
+    this.current = info;
+  }
+
+  get runId(): string {
+    return this.current.runId;
+  }
+  get experimentId(): string {
+    return this.current.experimentId;
+  }
+  /** The run info as of the last start/end call. */
+  get info(): RunInfo {
+    return this.current;
+  }
+
+  logParam(key: string, value: LoggableValue): Promise<void> {
+    return this.logParams({ [key]: value });
+  }
+
+  /** Logs params; a `ParamChangedError` if one was logged before with another value. */
+  async logParams(params: Record<string, LoggableValue>): Promise<void> {
+    const all = Object.entries(params).map(([key, value]) => ({ key, value: pythonStr(value) }));
+    for (const chunk of chunks(all, LIMITS.paramsPerBatch)) await this.store.logBatch(this.runId, [], chunk, []);
+  }
+
+  /** Appends one value. `step` default 0; `timestamp` in ms, default now. */
+  logMetric(key: string, value: number, step = 0, timestamp?: number): Promise<void> {
+    return this.logMetrics({ [key]: value }, step, timestamp);
+  }
+
+  /** Appends one value per key, all with the same step and timestamp. */
+  async logMetrics(metrics: Record<string, number>, step = 0, timestamp?: number): Promise<void> {
+    const ts = timestamp ?? this.now();
+    const all: Metric[] = Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp: ts }));
+    for (const chunk of chunks(all, LIMITS.metricsPerBatch)) await this.store.logBatch(this.runId, chunk, [], []);
+  }
+
+  setTag(key: string, value: LoggableValue): Promise<void> {
+    return this.setTags({ [key]: value });
+  }
+
+  async setTags(tags: Record<string, LoggableValue>): Promise<void> {
+    const all: RunTag[] = Object.entries(tags).map(([key, value]) => ({ key, value: pythonStr(value) }));
+    for (const chunk of chunks(all, LIMITS.tagsPerBatch)) await this.store.logBatch(this.runId, [], [], chunk);
+  }
+
+  /** Absolute folder of this run's artifacts. */
+  artifactDir(): Promise<string> {
+    return this.store.artifactDir(this.runId);
+  }
+
+  /** Copies a file to `artifacts/<subdir>/<basename>`; returns the copy's path. */
+  async logArtifact(file: string, subdir?: string): Promise<string> {
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat?.isFile()) throw new TrackingError(`logArtifact: ${file} is not a file; use logArtifacts for a folder`);
+    const dest = await this.destination(subdir ? `${subdir}/${path.basename(file)}` : path.basename(file));
+    await fs.copyFile(file, dest);
+    return dest;
+  }
+
+  /** Copies the contents of a folder into `artifacts/<subdir>/`; returns that folder. */
+  async logArtifacts(dir: string, subdir?: string): Promise<string> {
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new TrackingError(`logArtifacts: ${dir} is not a folder; use logArtifact for a file`);
+    const dest = subdir ? await this.destination(subdir) : await this.artifactDir();
+    await fs.cp(dir, dest, { recursive: true });
+    return dest;
+  }
+
+  /** Writes `text` (UTF-8) to `artifacts/<artifactPath>`; returns its path. */
+  async logText(text: string, artifactPath: string): Promise<string> {
+    const dest = await this.destination(artifactPath);
+    await fs.writeFile(dest, text);
+    return dest;
+  }
+
+  /** Writes `obj` as JSON indented by 2 (as `mlflow.log_dict`) to `artifacts/<artifactPath>`. */
+  logJson(obj: unknown, artifactPath: string): Promise<string> {
+    return this.logText(`${JSON.stringify(obj, null, 2)}\n`, artifactPath);
+  }
+
+  /** Records an error: tag `melbook.error` = `Name: message` and artifact `error.txt` with the stack. */
+  async recordError(error: unknown): Promise<void> {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const summary = `${err.name}: ${err.message}`;
+    const limit = LIMITS.tagValueLength;
+    await this.setTag(ERROR_TAG, summary.length > limit ? `${summary.slice(0, limit - 3)}...` : summary);
+    await this.logText(`${err.stack ?? summary}\n`, ERROR_ARTIFACT);
+  }
+
+  /** Ends the run with `status` (default FINISHED) at the current time. */
+  async endRun(status: RunStatus = 'FINISHED'): Promise<RunInfo> {
+    this.current = await this.store.updateRunInfo(this.runId, status, this.now());
+    return this.current;
+  }
+
+  private async destination(artifactPath: string): Promise<string> {
+    const dest = artifactPathIn(await this.artifactDir(), artifactPath);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    return dest;
+  }
+}
+
+export interface WithRunOptions extends StartRunOptions {
+  /**
+   * End the run KILLED on SIGINT (Ctrl-C), then re-raise the signal if nothing else listens
+   * for it, so the process still stops. Default true. Turn off inside hosts that use SIGINT
+   * for their own purposes (a Jupyter kernel's interrupt).
+   */
+  handleSigint?: boolean;
+}
+
+/**
+ * Runs `fn` inside a new run. The run ends FINISHED when `fn` resolves, FAILED when it throws
+ * (the error is recorded with `recordError`, then rethrown), KILLED on SIGINT.
+ */
+export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
+  const run = await tracker.startRun(options);
+  let ended = false;
+  const onSigint = (): void => {
+    process.removeListener('SIGINT', onSigint);
+    ended = true;
+    run
+      .endRun('KILLED')
+      .catch((err) => process.emitWarning(`run ${run.runId}: could not mark KILLED: ${(err as Error).message}`))
+      .finally(() => {
+        if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
+      });
+  };
+  if (options.handleSigint ?? true) process.on('SIGINT', onSigint);
+  let result: T;
+  try {
+    result = await fn(run);
+  } catch (error) {
+    if (!ended) {
+      ended = true;
+      await run.recordError(error).catch((err) => process.emitWarning(`run ${run.runId}: could not record its error: ${(err as Error).message}`));
+      await run.endRun('FAILED').catch((err) => process.emitWarning(`run ${run.runId}: could not mark FAILED: ${(err as Error).message}`));
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (!ended) await run.endRun('FINISHED');
+  return result;
+}
+
+function chunks<T>(xs: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+function defaultUser(): string {
+  const env = process.env;
+  const fromEnv = env.LOGNAME || env.USER || env.LNAME || env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
