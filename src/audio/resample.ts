@@ -113,11 +113,16 @@ export class Resampler {
   }
 }
 
-/** Each setter re-initialises libsamplerate's state, so only touch what changed. */
+/**
+ * Each setter re-initialises libsamplerate's state, so only touch what changed. The wrapper's
+ * `ratio` field is set only by its constructor, yet it decides whether a call fits the WASM
+ * buffers (else the wrapper silently switches to its stateful chunked path), so update it too.
+ */
 function configure(c: Converter, fromHz: number, toHz: number, type: ConverterTypeValue): void {
   if (c.converterType !== type) c.converterType = type;
   if (c.inputSampleRate !== fromHz) c.inputSampleRate = fromHz;
   if (c.outputSampleRate !== toHz) c.outputSampleRate = toHz;
+  c.ratio = toHz / fromHz;
 }
 
 /**
