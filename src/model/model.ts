@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import { ModelSpecError } from '../errors';
 import { cnnFactory } from './cnn';
+import { disposeOptimizer } from './optimizer';
 import { parseSpec, type ModelSpec, type ModelSpecInput } from './spec';
 
 /** What every architecture is built for. */
@@ -78,7 +79,7 @@ export function disposeModel(model: tf.LayersModel): void {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
   const ownsOptimizer = (model as unknown as { isOptimizerOwned?: boolean }).isOptimizerOwned === true;
   model.dispose();
-  if (optimizer && !ownsOptimizer) optimizer.dispose();
+  if (optimizer && !ownsOptimizer) disposeOptimizer(optimizer);
 }
 
 function resolve(spec: unknown, registry: ModelRegistry = defaultModelRegistry()) {

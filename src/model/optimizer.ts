@@ -31,3 +31,15 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
     }
   }
 }
+
+/**
+ * Frees an optimizer's slot variables and constants. Works around tfjs 4.22's
+ * MomentumOptimizer.dispose(), which skips its parent's and leaks the learning-rate scalar.
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (optimizer instanceof tf.MomentumOptimizer) {
+    const rate = (optimizer as unknown as { c?: tf.Tensor }).c;
+    if (rate && !rate.isDisposed) rate.dispose();
+  }
+}
