@@ -126,6 +126,14 @@ test('chunks before fmt, and trailing bytes after data, are ignored', () => {
   assert.deepEqual(Array.from(decoded.samples), [200 / 32768, -300 / 32768]);
 });
 
+test('a data chunk placed before the fmt chunk is still found (the spec puts fmt first)', () => {
+  const bytes = riff([
+    { id: 'data', body: int16Bytes([-16384, 16384]) },
+    { id: 'fmt ', body: fmtBody({ tag: 1, channels: 1, rateHz: 8000, bits: 16 }) },
+  ]);
+  assert.deepEqual(Array.from(decodeWav(bytes, 'late-fmt.wav').samples), [-0.5, 0.5]);
+});
+
 test('extensible 24-bit samples in 32-bit containers are read by their container', () => {
   // 24 valid bits left-justified in 4 bytes: the low byte is zero.
   const body = new Uint8Array(8);
