@@ -10,6 +10,21 @@
  *
  * Input layout: `[height, width, channels]` = `[nMels, nFrames, 1]` from preprocessing, so the
  * height is the frequency axis and the width the time axis.
+ *
+ * The seed network in YAML (test/model/spec.test.ts parses this text):
+ *
+ *   model:
+ *     type: cnn
+ *     blocks:
+ *       - { type: conv2d, filters: 32, kernelSize: 3, activation: relu, pool: { type: max, size: 2 }, batchNorm: true }
+ *       - { type: conv2d, filters: 32, kernelSize: 3, activation: relu, pool: { type: max, size: 2 }, batchNorm: true }
+ *       - { type: conv2d, filters: 32, kernelSize: 3, activation: relu, pool: { type: max, size: 2 }, batchNorm: true }
+ *     dense:
+ *       - { units: 64, activation: relu, dropout: 0.3 }
+ *   training:
+ *     optimizer: { type: rmsprop, learningRate: 0.001 }
+ *     loss: sparseCategoricalCrossentropy
+ *     metrics: [accuracy]
  */
 import { z } from 'zod';
 import type * as tf from '@tensorflow/tfjs';

@@ -5,6 +5,9 @@ import {
   formatSpecPath, parseSpec, validateCnnSpecForInput, type CnnSpecInput,
 } from '../../src/model/spec';
 import { ModelSpecError } from '../../src/errors';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 /** The seed network's model section, as written in YAML. */
 const seedBlock = { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', pool: { type: 'max', size: 2 }, batchNorm: true } as const;
@@ -40,6 +43,19 @@ test('the seed spec parses with defaults resolved and sizes as [height, width] p
   assert.deepEqual(b.pool, { type: 'max', size: [2, 2], strides: [2, 2], padding: 'valid' });
   assert.equal(spec.globalPool, null);
   assert.deepEqual(spec.dense, [{ type: 'dense', units: 64, activation: 'relu', dropout: 0.3 }]);
+});
+
+test('the seed network YAML documented in spec.ts parses to the seed spec', () => {
+  const source = readFileSync(path.resolve(__dirname, '../../src/model/spec.ts'), 'utf8');
+  const block = source.match(/The seed network in YAML[^\n]*\n \*\n((?: \*   .*\n)+)/);
+  assert.ok(block, 'YAML example found in the spec.ts header');
+  const yamlText = block[1].split('\n').map((line) => line.replace(/^ \*   /, '')).join('\n');
+  const doc = parseYaml(yamlText) as { model: unknown; training: unknown };
+  assert.deepEqual(ModelSpecSchema.parse(doc.model), CnnSpecSchema.parse(seedSpec));
+  const compile = CompileSchema.parse(doc.training);
+  assert.equal(compile.optimizer.type, 'rmsprop');
+  assert.equal(compile.optimizer.learningRate, 0.001);
+  assert.equal(compile.loss, 'sparseCategoricalCrossentropy');
 });
 
 test('parsing a parsed spec again gives the same spec', () => {
