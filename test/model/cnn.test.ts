@@ -229,9 +229,11 @@ test('the model registry builds by type and lists the known types for an unknown
   const registry = defaultModelRegistry();
   assert.deepEqual([...registry.keys()], ['cnn']);
   assert.notEqual(defaultModelRegistry(), registry, 'each call returns a fresh map');
+  const before = tf.memory().numTensors;
   const model = buildModel(seedSpec, SEED_INPUT, 10, { seed: 1 });
   assert.deepEqual(model.outputShape, [null, 10]);
-  model.dispose();
+  disposeModel(model); // uncompiled: no optimizer to free
+  assert.equal(tf.memory().numTensors, before);
   assert.throws(() => getModelFactory(registry, 'resnet'), (e: unknown) =>
     e instanceof ModelSpecError && e.path === 'model.type' && /unknown model type "resnet"; known types: "cnn"/.test(e.message));
   assert.throws(() => buildModel({ ...seedSpec, type: 'resnet' } as unknown as CnnSpecInput, SEED_INPUT, 10), /known types: "cnn"/);
