@@ -16,7 +16,7 @@
  * Measured here per second of input on one core: 44.1 -> 8 kHz best 159 ms, medium 50 ms,
  * fastest 12 ms; 16 -> 8 kHz best 54 ms, medium 19 ms, fastest 4.5 ms.
  */
-import { create, ConverterType } from '@alexanderolsen/libsamplerate-js';
+import type { create } from '@alexanderolsen/libsamplerate-js';
 import { MelbookError } from '../errors';
 
 /** libsamplerate converter qualities, from one list so the union cannot drift. */
@@ -33,11 +33,8 @@ export interface ResampleOptions {
   resampler?: Resampler;
 }
 
-const CONVERTERS: Record<ResampleQuality, ConverterTypeValue> = {
-  best: ConverterType.SRC_SINC_BEST_QUALITY,
-  medium: ConverterType.SRC_SINC_MEDIUM_QUALITY,
-  fastest: ConverterType.SRC_SINC_FASTEST,
-};
+/** libsamplerate's converter ids: SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY, SRC_SINC_FASTEST. */
+const CONVERTERS: Record<ResampleQuality, ConverterTypeValue> = { best: 0, medium: 1, fastest: 2 };
 
 /** Highest rate libsamplerate-js accepts, Hz. */
 const MAX_RATE_HZ = 192_000;
@@ -51,7 +48,7 @@ const MAX_FRAMES_PER_CALL = 1_000_000;
 const CONTEXT_PERIODS = 256;
 
 type Converter = Awaited<ReturnType<typeof create>>;
-type ConverterTypeValue = (typeof ConverterType)[keyof typeof ConverterType];
+type ConverterTypeValue = NonNullable<Parameters<typeof create>[3]>['converterType'];
 
 /** Output length of a conversion: round(n * toHz / fromHz). */
 export function resampledLength(n: number, fromHz: number, toHz: number): number {
@@ -94,7 +91,10 @@ export class Resampler {
     }
     if (this.disposed) throw new MelbookError('resample: this Resampler was disposed; create a new one');
     if (fromHz === toHz) return samples;
-    this.converter ??= create(1, fromHz, toHz, { converterType: CONVERTERS[quality] });
+    // The library is 2 MB of JS with the WASM inlined: load it on first use, not on import.
+    this.converter ??= import('@alexanderolsen/libsamplerate-js').then((lib) =>
+      lib.create(1, fromHz, toHz, { converterType: CONVERTERS[quality] }),
+    );
     const converter = await this.converter;
     if (this.disposed) throw new MelbookError('resample: this Resampler was disposed while starting; create a new one');
     // From here on everything is synchronous, so no other call can switch the rates under us.
