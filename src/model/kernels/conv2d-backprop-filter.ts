@@ -10,9 +10,17 @@
  * [OH, OW, B, Co], stride 1 and *dilation* (sH, sW), padding (pT, pL) at the top/left and
  * whatever makes the output exactly [Ci, KH, KW, Co]; one last transpose gives [KH, KW, Ci, Co].
  * Rows/columns of x that no window reaches (a negative bottom/right padding) are cropped first.
+ *
+ * XNNPACK packs (copies and re-lays out) the filter operand on every call, at a cost roughly
+ * proportional to its size, so when x is the smaller operand and the stride is 1 the mirrored
+ * formulation is used instead: input dy' = dy as [Co, OH, OW, B], filter x' = x as
+ * [H, W, B, Ci], padding (KH-1-pT, KH-1-pB) x (KW-1-pL, KW-1-pR); its output [Co, KH, KW, Ci]
+ * holds dW rotated by 180 degrees. For the seed network's first layer (Ci = 1) this packs
+ * 129k values instead of 4.1M.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendWasm, release, runWasmKernel, TensorInfo, WasmKernelArgs } from './wasm-internals';
+import { transpose4d } from './layout';
+import { BackendWasm, f32, release, runWasmKernel, TensorInfo, WasmKernelArgs } from './wasm-internals';
 
 /** Output shape: the `filterShape` attribute, [KH, KW, Ci, Co]. */
 export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
@@ -34,13 +42,21 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
+  const xSize = tf.util.sizeFromShape(x.shape);
+  const dySize = tf.util.sizeFromShape(dy.shape);
+  if (strideHeight === 1 && strideWidth === 1 && xSize < dySize) {
+    const padBottom = outHeight + filterHeight - 1 - inHeight - padTop;
+    const padRight = outWidth + filterWidth - 1 - inWidth - padLeft;
+    const mirrored = [filterHeight - 1 - padTop, filterHeight - 1 - padBottom, filterWidth - 1 - padLeft, filterWidth - 1 - padRight];
+    if (Math.min(...mirrored) >= 0) return viaMirrored(backend, x, dy, mirrored, [filterHeight, filterWidth]);
+  }
   // Rows of the (virtually padded) input that the dilated dy' still covers past the last window.
   const padBottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - padTop;
   const padRight = filterWidth + (outWidth - 1) * strideWidth - inWidth - padLeft;
 
   const temps: TensorInfo[] = [];
   try {
-    let xT = runWasmKernel('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
+    let xT = transpose4d(backend, x, [3, 1, 2, 0]);
     temps.push(xT);
     if (padBottom < 0 || padRight < 0) {
       const [ci, , , b] = xT.shape;
@@ -50,7 +66,7 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
       });
       temps.push(xT);
     }
-    const dyT = runWasmKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+    const dyT = transpose4d(backend, dy, [1, 2, 0, 3]);
     temps.push(dyT);
     const explicit = [
       [0, 0],
@@ -66,12 +82,50 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
       dimRoundingMode: undefined as unknown as string,
     });
     temps.push(grad);
-    return transposeToFilter(backend, grad);
+    return transpose4d(backend, grad, [1, 2, 0, 3]);
   } finally {
     for (const t of temps) release(backend, t);
   }
 }
 
-function transposeToFilter(backend: BackendWasm, grad: TensorInfo): TensorInfo {
-  return runWasmKernel('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
+/** The mirrored formulation (stride 1): dy is the conv input, x the filter. */
+function viaMirrored(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  [top, bottom, left, right]: number[],
+  [kh, kw]: number[],
+): TensorInfo {
+  const temps: TensorInfo[] = [];
+  try {
+    const dyT = transpose4d(backend, dy, [3, 1, 2, 0]);
+    temps.push(dyT);
+    const xT = transpose4d(backend, x, [1, 2, 0, 3]);
+    temps.push(xT);
+    const rotated = runWasmKernel('Conv2D', backend, { x: dyT, filter: xT }, {
+      strides: [1, 1],
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as tf.NamedAttrMap[string],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined as unknown as string,
+    });
+    temps.push(rotated);
+    const [co, , , ci] = rotated.shape;
+    const out = backend.makeOutput([kh, kw, ci, co], 'float32');
+    const src = f32(backend, rotated);
+    const dst = f32(backend, out);
+    // dst[r, c, i, o] = src[o, kh-1-r, kw-1-c, i]
+    for (let o = 0; o < co; o++) {
+      for (let r = 0; r < kh; r++) {
+        for (let c = 0; c < kw; c++) {
+          const s0 = ((o * kh + (kh - 1 - r)) * kw + (kw - 1 - c)) * ci;
+          const d0 = (r * kw + c) * ci * co + o;
+          for (let i = 0; i < ci; i++) dst[d0 + i * co] = src[s0 + i];
+        }
+      }
+    }
+    return out;
+  } finally {
+    for (const t of temps) release(backend, t);
+  }
 }

@@ -33,11 +33,10 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
   const fw = info.effectiveFilterWidth;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
-  const best = new Float32Array(c);
-  const where = new Int32Array(c);
+  const rowStride = inWidth * c;
   let dyIndex = 0;
   for (let b = 0; b < batchSize; b++) {
-    const imageBase = b * inHeight * inWidth * c;
+    const imageBase = b * inHeight * rowStride;
     for (let oh = 0; oh < outHeight; oh++) {
       const r0 = oh * strideHeight - padTop;
       const rStart = Math.max(0, r0);
@@ -46,22 +45,21 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
         const c0 = ow * strideWidth - padLeft;
         const cStart = Math.max(0, c0);
         const cEnd = Math.min(inWidth, c0 + fw);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let r = rStart; r < rEnd; r++) {
-          for (let col = cStart; col < cEnd; col++) {
-            const base = imageBase + (r * inWidth + col) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = x[base + ch];
-              if (v > best[ch]) {
-                best[ch] = v;
-                where[ch] = base + ch;
+        const windowBase = imageBase + rStart * rowStride + cStart * c;
+        const rows = rEnd - rStart;
+        const cols = cEnd - cStart;
+        for (let ch = 0; ch < c; ch++, dyIndex++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = 0, rowBase = windowBase + ch; r < rows; r++, rowBase += rowStride) {
+            for (let col = 0, i = rowBase; col < cols; col++, i += c) {
+              const v = x[i];
+              if (v > best) {
+                best = v;
+                at = i;
               }
             }
           }
-        }
-        for (let ch = 0; ch < c; ch++, dyIndex++) {
-          const at = where[ch];
           if (at >= 0) out[at] += g[dyIndex];
         }
       }
