@@ -143,11 +143,6 @@ export function powerToDbInto(S: Float32Array, out: Float32Array, options: Power
   }
 }
 
-/** ln(S + offset) in place. */
-function logInPlace(S: Float32Array, offset: number): void {
-  for (let i = 0; i < S.length; i++) S[i] = Math.log(S[i] + offset);
-}
-
 /**
  * A mel spectrogram of fixed settings with its window, FFT tables and filterbank computed once.
  * Not re-entrant (shares work buffers across calls): one plan per thread.
@@ -175,17 +170,18 @@ export class MelPlan {
     const [nMels, nFrames] = this.outputShape(samples.length);
     const data = new Float32Array(nMels * nFrames);
     const { weights, start, end, nFreqs } = this.filterbank;
+    const o = this.options;
+    // ln(x + offset) is applied while the frame is in cache; dB needs the global peak, so it comes after.
+    const logOffset = o.scale === 'log' ? o.logOffset : -1;
     this.stft.forEachFrame(samples, (t, spectrum) => {
       for (let m = 0; m < nMels; m++) {
         const row = m * nFreqs;
         let acc = 0;
         for (let k = start[m]; k < end[m]; k++) acc += weights[row + k] * spectrum[k];
-        data[m * nFrames + t] = acc;
+        data[m * nFrames + t] = logOffset > 0 ? Math.log(acc + logOffset) : acc;
       }
     });
-    const o = this.options;
-    if (o.scale === 'log') logInPlace(data, o.logOffset);
-    else if (o.scale === 'db') {
+    if (o.scale === 'db') {
       powerToDbInto(data, data, { ref: o.dbRef, amin: o.dbAmin, topDb: o.dbTopDb, multiplier: o.power === 1 ? 20 : 10 });
     }
     return { data, shape: [nMels, nFrames] };

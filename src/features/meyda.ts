@@ -7,7 +7,8 @@
  * not match librosa/torchaudio; use the `mel`/`mfcc` extractors when parity matters.
  * Meyda is a mutable singleton: its settings and filterbanks are set before every call and each
  * `MeydaPlan` keeps its own filterbanks, so plans with different settings do not interfere.
- * meyda's `spectralFlux` is left out: it reads out of bounds and fails in strict mode.
+ * meyda computes its time-domain features (rms, zcr, energy) on the windowed frame too; pass
+ * `windowingFunction: 'rect'` for the plain frame. meyda's `spectralFlux` is left out: it reads out of bounds and fails in strict mode.
  */
 import Meyda from 'meyda';
 import { ConfigError, MelbookError } from '../errors';
