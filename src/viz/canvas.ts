@@ -46,8 +46,14 @@ export class Raster {
     const y0 = Math.max(0, Math.round(y));
     const x1 = Math.min(this.width, Math.round(x + w));
     const y1 = Math.min(this.height, Math.round(y + h));
+    const [r, g, b] = color;
     for (let py = y0; py < y1; py++) {
-      for (let px = x0; px < x1; px++) this.setPixel(px, py, color);
+      for (let i = (py * this.width + x0) * 4, end = (py * this.width + x1) * 4; i < end; i += 4) {
+        this.data[i] = r;
+        this.data[i + 1] = g;
+        this.data[i + 2] = b;
+        this.data[i + 3] = 255;
+      }
     }
   }
 
@@ -89,7 +95,7 @@ export class Raster {
   toPng(): Uint8Array {
     const png = new PNG({ width: this.width, height: this.height, colorType: 2, inputColorType: 6, inputHasAlpha: true });
     Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength).copy(png.data);
-    return new Uint8Array(PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 9 }));
+    return new Uint8Array(PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 6 }));
   }
 }
 

@@ -150,7 +150,7 @@ function frequencyAxis(nBins: number, opts: ResolvedSpectrogramImageOptions): Fr
   return undefined;
 }
 
-/** Each plot pixel takes the value of the bin and frame it falls in (nearest neighbour). */
+/** Each plot pixel takes the colour of the bin and frame it falls in (nearest neighbour). */
 function paintCells(
   raster: Raster,
   plot: Rect,
@@ -159,13 +159,12 @@ function paintCells(
   nFrames: number,
   color: (value: number) => readonly [number, number, number],
 ): void {
+  const cellColors = Array.from(data, (v) => color(Number.isNaN(v) ? -Infinity : v));
   const frameOfColumn = Int32Array.from({ length: plot.width }, (_, px) => Math.min(nFrames - 1, Math.floor(((px + 0.5) * nFrames) / plot.width)));
   for (let py = 0; py < plot.height; py++) {
     const bin = nBins - 1 - Math.min(nBins - 1, Math.floor(((py + 0.5) * nBins) / plot.height));
     for (let px = 0; px < plot.width; px++) {
-      const v = data[bin * nFrames + frameOfColumn[px]];
-      const safe = Number.isNaN(v) ? -Infinity : v;
-      raster.setPixel(plot.x + px, plot.y + py, color(safe));
+      raster.setPixel(plot.x + px, plot.y + py, cellColors[bin * nFrames + frameOfColumn[px]]);
     }
   }
 }

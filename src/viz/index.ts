@@ -1,0 +1,11 @@
+/** Static figures rendered in Node as PNG bytes: spectrograms, waveforms, and the helpers to embed them. */
+export {
+  renderSpectrogramPng,
+  Y_AXIS_KINDS,
+  type YAxisKind,
+  type SpectrogramImageOptions,
+} from './spectrogram';
+export { renderWaveformPng, type WaveformImageOptions } from './waveform';
+export { pngDataUri } from './canvas';
+export { COLORMAPS, type ColormapName, colormapTable } from './colormap';
+export { MEL_SCALE_NAMES, type MelScaleName } from './frequency-axis';
