@@ -100,8 +100,7 @@ export function drawFrame(raster: Raster, layout: FrameLayout, spec: FrameSpec):
   drawText(raster, spec.xTitle, Math.round(plot.x + (plot.width - textWidth(spec.xTitle, s)) / 2), xTitleY, ink);
 
   drawYTicks(raster, spec.yTicks, plot, s, 'left');
-  const yTitle = fitText(spec.yTitle, plot.height, s);
-  drawText(raster, yTitle, pad, Math.round(plot.y + (plot.height - textWidth(yTitle, s)) / 2), { ...ink, rotate: 90 });
+  drawAlong(raster, spec.yTitle, pad, plot, s);
 
   if (spec.colorbar && layout.colorbar) {
     const bar = layout.colorbar;
@@ -112,8 +111,7 @@ export function drawFrame(raster: Raster, layout: FrameLayout, spec: FrameSpec):
     raster.strokeRect(bar.x - 1, bar.y - 1, bar.width + 2, bar.height + 2, THEME.axis);
     const labelsRight = drawYTicks(raster, spec.colorbar.ticks, bar, s, 'right');
     if (spec.colorbar.label) {
-      const label = fitText(spec.colorbar.label, bar.height, s);
-      drawText(raster, label, labelsRight + pad * 2, Math.round(bar.y + (bar.height - textWidth(label, s)) / 2), { ...ink, rotate: 90 });
+      drawAlong(raster, spec.colorbar.label, labelsRight + pad * 2, bar, s);
     }
   }
 }
@@ -138,6 +136,17 @@ function drawYTicks(raster: Raster, ticks: AxisTick[], rect: Rect, s: number, si
     }
   }
   return right;
+}
+
+/**
+ * A vertical title centred along `rect`, reading upwards, with its left edge at x. Drawn a
+ * size smaller when it does not fit at `scale`, and shortened only if it still does not.
+ */
+function drawAlong(raster: Raster, text: string, x: number, rect: Rect, scale: number): void {
+  const s = textWidth(text, scale) <= rect.height || scale === 1 ? scale : scale - 1;
+  const fitted = fitText(text, rect.height, s);
+  const dx = textHeight(scale) - textHeight(s); // keep a smaller title against the same right edge
+  drawText(raster, fitted, x + dx, Math.round(rect.y + (rect.height - textWidth(fitted, s)) / 2), { scale: s, color: THEME.text, rotate: 90 });
 }
 
 /** `text`, shortened with `..` at the end when it is wider than `maxWidth` pixels. */

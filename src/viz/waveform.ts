@@ -14,7 +14,7 @@ export interface WaveformImageOptions {
   title?: string;
   /** Image width in pixels. Default 640. */
   width?: number;
-  /** Image height in pixels. Default 200. */
+  /** Image height in pixels. Default 240. */
   height?: number;
   /** The vertical axis spans [-amplitude, +amplitude]. Default: the largest |sample| (1 for silence). */
   amplitude?: number;
@@ -29,7 +29,7 @@ export function renderWaveformPng(samples: Float32Array, sampleRateHz: number, o
   const amplitude = options.amplitude ?? (peak > 0 ? peak : 1);
   if (!(amplitude > 0)) throw new ConfigError('amplitude', amplitude, 'expected a positive amplitude');
   const width = options.width ?? 640;
-  const height = options.height ?? 200;
+  const height = options.height ?? 240;
 
   const spec: FrameSpec = { width, height, title: options.title, xTitle: 'time (s)', yTitle: 'amplitude', xTicks: [], yTicks: [] };
   const draft = layoutFrame({ ...spec, yTicks: [{ at: 0, label: '-0.00' }] });
