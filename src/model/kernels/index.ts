@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input';
-import { makeLeadingReduce, tileWasm } from './layout';
+import { identityWasm, makeLeadingReduce, tileWasm } from './layout';
 import { maxPoolGradWasm } from './max-pool-grad';
 import type { WasmKernelFunc } from './wasm-internals';
 
@@ -15,6 +15,7 @@ const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => Wa
   Conv2DBackpropInput: makeConv2DBackpropInputWasm,
   MaxPoolGrad: () => maxPoolGradWasm,
   Tile: () => tileWasm,
+  Identity: () => identityWasm,
   Sum: (stock) => makeLeadingReduce('sum', stock),
   Mean: (stock) => makeLeadingReduce('mean', stock),
 };

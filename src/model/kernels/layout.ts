@@ -107,6 +107,16 @@ export function tileWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo
   return out;
 }
 
+/**
+ * `Identity` sharing the input's memory (refcount + 1), as the cpu backend does, instead of
+ * copying it: tfjs tensors are immutable, and tf.layers calls Identity ~130 times a step.
+ */
+export function identityWasm({ inputs, backend }: WasmKernelArgs): TensorInfo {
+  const { x } = inputs as { x: TensorInfo };
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /** Number of leading axes reduced when `axis` is exactly [0, 1, ..., k-1]; else -1. */
 function leadingAxes(axis: number | number[], rank: number): number {
   const axes = tf.util.parseAxisParam(axis, [...new Array(rank).keys()].map(() => 1));

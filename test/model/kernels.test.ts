@@ -1,0 +1,307 @@
+/**
+ * Parity of melbook's wasm training kernels with the tfjs cpu backend (the reference), over a
+ * grid of shapes, plus leak checks and an end-to-end gradient check of a small conv net.
+ *
+ * Error measure: normwise relative error max|wasm - cpu| / max|cpu| (an elementwise ratio is
+ * meaningless where the reference is ~0). Bound: 1e-5 per kernel.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/model/backend';
+import { WASM_TRAINING_KERNEL_NAMES } from '../../src/model/kernels';
+
+const MAX_REL_ERR = 1e-5;
+const worst: Record<string, number> = {};
+
+/** Deterministic values in [-1, 1) (mulberry32), or small integers when `ties` (many equal values). */
+function values(n: number, seed: number, ties = false): Float32Array {
+  const out = new Float32Array(n);
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out[i] = ties ? Math.floor(u * 3) : u * 2 - 1;
+  }
+  return out;
+}
+
+interface KernelCase {
+  kernel: string;
+  inputs: Record<string, { data: Float32Array; shape: number[] }>;
+  attrs: Record<string, unknown>;
+}
+
+/** Runs one kernel on the active backend; returns its values and checks it leaks nothing. */
+function runOnActive({ kernel, inputs, attrs }: KernelCase): Float32Array {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, v] of Object.entries(inputs)) tensors[name] = tf.tensor(v.data, v.shape);
+  const before = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const result = out.dataSync() as Float32Array;
+  out.dispose();
+  assert.equal(tf.memory().numTensors, before, `${kernel} leaked tensors`);
+  assert.equal(tf.engine().backend.numDataIds(), dataIds, `${kernel} leaked backend data`);
+  tf.dispose(Object.values(tensors));
+  return result;
+}
+
+async function compare(c: KernelCase, label: string): Promise<number> {
+  const got = runOnActive(c);
+  await tf.setBackend('cpu');
+  let want: Float32Array;
+  try {
+    want = runOnActive(c);
+  } finally {
+    await tf.setBackend('wasm');
+  }
+  assert.equal(got.length, want.length, `${label}: output size`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  const rel = scale === 0 ? diff : diff / scale;
+  worst[c.kernel] = Math.max(worst[c.kernel] ?? 0, rel);
+  assert.ok(rel <= MAX_REL_ERR, `${label}: relative error ${rel} > ${MAX_REL_ERR}`);
+  return rel;
+}
+
+function convOutSize(inSize: number, k: number, stride: number, pad: 'same' | 'valid'): number {
+  return pad === 'same' ? Math.ceil(inSize / stride) : Math.ceil((inSize - k + 1) / stride);
+}
+
+const STRIDES = [1, 2];
+const PADS = ['same', 'valid'] as const;
+const KERNEL_SIZES = [1, 3, 5];
+const CHANNELS = [1, 3, 32];
+const BATCHES = [1, 4];
+const [H, W] = [9, 7]; // non-square
+
+function* convGrid(): Generator<{ s: number; pad: 'same' | 'valid'; k: number; ci: number; co: number; b: number; seed: number }> {
+  let seed = 1;
+  for (const s of STRIDES)
+    for (const pad of PADS)
+      for (const k of KERNEL_SIZES)
+        for (const ci of CHANNELS)
+          for (const co of CHANNELS)
+            for (const b of BATCHES) yield { s, pad, k, ci, co, b, seed: seed++ };
+}
+
+before(async () => {
+  const selection = await selectBackend({ prefer: 'wasm' });
+  assert.equal(selection.name, 'wasm', `wasm backend unavailable: ${JSON.stringify(selection.fallbacks)}`);
+});
+
+after(() => {
+  console.log(`max relative error vs cpu per kernel: ${JSON.stringify(worst)}`);
+});
+
+describe('wasm training kernels match the cpu backend', () => {
+  test('the registered kernels are the ones this file checks', () => {
+    assert.deepEqual([...WASM_TRAINING_KERNEL_NAMES].sort(), ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Mean', 'Sum', 'Tile'].sort());
+    for (const name of WASM_TRAINING_KERNEL_NAMES) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
+  });
+
+  test('Conv2DBackpropFilter matches over strides, paddings, kernel sizes, channels and batch sizes', async () => {
+    for (const { s, pad, k, ci, co, b, seed } of convGrid()) {
+      const oh = convOutSize(H, k, s, pad);
+      const ow = convOutSize(W, k, s, pad);
+      await compare(
+        {
+          kernel: 'Conv2DBackpropFilter',
+          inputs: {
+            x: { data: values(b * H * W * ci, seed), shape: [b, H, W, ci] },
+            dy: { data: values(b * oh * ow * co, seed + 1000), shape: [b, oh, ow, co] },
+          },
+          attrs: { strides: s, pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] },
+        },
+        `dW s=${s} ${pad} k=${k} ci=${ci} co=${co} b=${b}`,
+      );
+    }
+  });
+
+  test('Conv2DBackpropInput matches over strides, paddings, kernel sizes, channels and batch sizes', async () => {
+    for (const { s, pad, k, ci, co, b, seed } of convGrid()) {
+      const oh = convOutSize(H, k, s, pad);
+      const ow = convOutSize(W, k, s, pad);
+      await compare(
+        {
+          kernel: 'Conv2DBackpropInput',
+          inputs: {
+            dy: { data: values(b * oh * ow * co, seed), shape: [b, oh, ow, co] },
+            filter: { data: values(k * k * ci * co, seed + 1000), shape: [k, k, ci, co] },
+          },
+          attrs: { strides: s, pad, dataFormat: 'NHWC', inputShape: [b, H, W, ci] },
+        },
+        `dX s=${s} ${pad} k=${k} ci=${ci} co=${co} b=${b}`,
+      );
+    }
+  });
+
+  test('MaxPoolGrad matches over pool sizes, strides and paddings, with ties in the input', async () => {
+    let seed = 1;
+    for (const size of [1, 2, 3])
+      for (const s of [1, 2, 3])
+        for (const pad of PADS)
+          for (const c of CHANNELS)
+            for (const b of BATCHES)
+              for (const ties of [true, false]) {
+                const x = tf.tidy(() => tf.tensor(values(b * H * W * c, seed, ties), [b, H, W, c]));
+                const y = tf.maxPool(x as tf.Tensor4D, size, s, pad);
+                const yShape = y.shape;
+                const output = y.dataSync() as Float32Array;
+                tf.dispose([x, y]);
+                await compare(
+                  {
+                    kernel: 'MaxPoolGrad',
+                    inputs: {
+                      dy: { data: values(output.length, seed + 1000), shape: yShape },
+                      input: { data: values(b * H * W * c, seed, ties), shape: [b, H, W, c] },
+                      output: { data: output, shape: yShape },
+                    },
+                    attrs: { filterSize: size, strides: s, pad },
+                  },
+                  `MaxPoolGrad size=${size} s=${s} ${pad} c=${c} b=${b} ties=${ties}`,
+                );
+                seed++;
+              }
+  });
+
+  test('MaxPoolGrad passes no gradient from windows that are all -Infinity or NaN', async () => {
+    const x = new Float32Array([-Infinity, -Infinity, -Infinity, -Infinity, NaN, 1, NaN, NaN]);
+    await compare(
+      {
+        kernel: 'MaxPoolGrad',
+        inputs: {
+          dy: { data: new Float32Array([2, 3]), shape: [1, 1, 2, 1] },
+          input: { data: x, shape: [1, 2, 4, 1] },
+          output: { data: new Float32Array([-Infinity, 1]), shape: [1, 1, 2, 1] },
+        },
+        attrs: { filterSize: 2, strides: 2, pad: 'valid' },
+      },
+      'MaxPoolGrad -Infinity/NaN windows',
+    );
+  });
+
+  test('Sum and Mean match over leading, inner, mixed and all axes, with and without keepDims', async () => {
+    const shape = [4, 5, 3, 6];
+    const axesList: (number | number[])[] = [[0, 1, 2], [0], [0, 1], [0, 1, 2, 3], [3], [1, 2], [0, 2], -1];
+    let seed = 7;
+    for (const kernel of ['Sum', 'Mean'])
+      for (const axis of axesList)
+        for (const keepDims of [false, true])
+          await compare(
+            { kernel, inputs: { x: { data: values(360, seed++), shape } }, attrs: { axis, keepDims } },
+            `${kernel} axis=${JSON.stringify(axis)} keepDims=${keepDims}`,
+          );
+  });
+
+  test('Tile matches for the batch-norm pattern and for general repetitions', async () => {
+    const cases: [number[], number[]][] = [
+      [[1, 1, 1, 32], [4, 9, 7, 1]],
+      [[2, 3], [3, 2]],
+      [[3], [4]],
+      [[2, 1, 3], [1, 5, 2]],
+      [[2, 2, 2, 2], [2, 1, 3, 1]],
+    ];
+    let seed = 11;
+    for (const [shape, reps] of cases) {
+      const n = shape.reduce((a, d) => a * d, 1);
+      await compare({ kernel: 'Tile', inputs: { x: { data: values(n, seed++), shape } }, attrs: { reps } }, `Tile ${shape} x ${reps}`);
+    }
+  });
+
+  test('Identity returns equal values and leaves the input usable after the copy is disposed', () => {
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+    y.dispose();
+    assert.deepEqual(Array.from(x.dataSync()), [1, 2, 3, 4]);
+    x.dispose();
+  });
+});
+
+describe('wasm training kernels inside gradients', () => {
+  test('tf.grad through conv2d, maxPool and batch norm leaks no tensors', () => {
+    const x = tf.tensor(values(2 * 9 * 7 * 3, 5), [2, 9, 7, 3]) as tf.Tensor4D;
+    const f = tf.tensor(values(3 * 3 * 3 * 4, 6), [3, 3, 3, 4]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const dataIds = tf.engine().backend.numDataIds();
+    const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor) => {
+      const y = tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same');
+      const p = tf.maxPool(tf.relu(y), 2, 2, 'same');
+      const m = tf.moments(p, [0, 1, 2]);
+      // tfjs cannot differentiate batchNorm without a scale (it clones the missing input).
+      return tf.sum(tf.batchNorm(p, m.mean, m.variance, tf.zeros([4]), tf.ones([4])));
+    })([x, f]);
+    tf.dispose(grads);
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(tf.engine().backend.numDataIds(), dataIds);
+    tf.dispose([x, f]);
+  });
+});
+
+/** conv 3x3 relu -> maxPool 2 -> batchNorm -> conv 3x3 stride 2 -> flatten -> dense softmax. */
+function smallNet(): tf.Sequential {
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ inputShape: [12, 10, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.batchNormalization());
+  model.add(tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'valid' }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 5, activation: 'softmax' }));
+  return model;
+}
+
+/** Gradients of the cross-entropy of `smallNet` (training mode) w.r.t. every trainable weight. */
+function netGradients(weights: { data: Float32Array; shape: number[] }[], x: Float32Array, labels: number[]): Float32Array[] {
+  const model = smallNet();
+  model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  const xs = tf.tensor(x, [labels.length, 12, 10, 1]);
+  const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 5);
+  const { grads } = tf.variableGrads(() =>
+    tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
+    model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
+  );
+  const out = model.trainableWeights.map((w) => grads[(w as unknown as { val: tf.Variable }).val.name].dataSync() as Float32Array);
+  tf.dispose([xs, ys, ...Object.values(grads)]);
+  model.dispose();
+  return out;
+}
+
+describe('end to end', () => {
+  test('gradients of a small conv net (conv, maxPool, batchNorm, dense) on wasm match cpu', async () => {
+    const template = smallNet();
+    let seed = 100;
+    const weights = template.getWeights().map((w) => ({ data: values(w.size, seed++).map((v) => v * 0.5), shape: w.shape }));
+    template.dispose();
+    const x = values(6 * 12 * 10, 42);
+    const labels = [0, 1, 2, 3, 4, 1];
+    const onWasm = netGradients(weights, x, labels);
+    await tf.setBackend('cpu');
+    let onCpu: Float32Array[];
+    try {
+      onCpu = netGradients(weights, x, labels);
+    } finally {
+      await tf.setBackend('wasm');
+    }
+    assert.equal(onWasm.length, onCpu.length);
+    for (let i = 0; i < onCpu.length; i++) {
+      let diff = 0;
+      let scale = 0;
+      for (let j = 0; j < onCpu[i].length; j++) {
+        diff = Math.max(diff, Math.abs(onWasm[i][j] - onCpu[i][j]));
+        scale = Math.max(scale, Math.abs(onCpu[i][j]));
+      }
+      assert.ok(scale > 0, `gradient ${i} is all zero: the check would be vacuous`);
+      const rel = diff / scale;
+      worst['end-to-end'] = Math.max(worst['end-to-end'] ?? 0, rel);
+      assert.ok(rel <= MAX_REL_ERR, `gradient ${i}: relative error ${rel}`);
+    }
+  });
+});
