@@ -24,6 +24,11 @@ export interface CellExecution {
 export interface ExecuteOptions {
   /** Called live with each output (stream chunks one at a time) while the cell runs. */
   onOutput?: (output: Output) => void;
+  /**
+   * The list to write outputs into as they arrive, e.g. the cell's own `outputs`, so they are
+   * there even if the cell never finishes. Default: a new list, returned in the result.
+   */
+  outputs?: Output[];
 }
 
 /** A running kernel. `execute` rejects with KernelError when the kernel dies under it. */
@@ -110,7 +115,7 @@ class TslabSession implements KernelSession {
   }
 
   async execute(code: string, options: ExecuteOptions = {}): Promise<CellExecution> {
-    const collector = new OutputCollector(this.displays, options.onOutput);
+    const collector = new OutputCollector(this.displays, options.onOutput, options.outputs);
     this.activity = `executing ${JSON.stringify(code.length > 60 ? `${code.slice(0, 57)}...` : code)}`;
     const pending = this.client.request('shell', 'execute_request', {
       code,

@@ -61,9 +61,14 @@ export interface KernelProcess {
 
 /** Exits the kernel when the runner's end of its stdin pipe closes (runner gone, even by SIGKILL). */
 const WATCHDOG_SOURCE = `'use strict';
-// melbook: exit this kernel when the runner that started it goes away.
-process.stdin.on('end', () => process.exit(129));
-process.stdin.on('error', () => process.exit(129));
+// melbook: exit this kernel when the runner that started it goes away, removing the
+// runner's temporary folder (connection file and this script) that nobody else will.
+const orphaned = () => {
+  try { require('fs').rmSync(__dirname, { recursive: true, force: true }); } catch {}
+  process.exit(129);
+};
+process.stdin.on('end', orphaned);
+process.stdin.on('error', orphaned);
 process.stdin.resume();
 process.stdin.unref();
 `;

@@ -11,7 +11,6 @@ import { DisplayDataOutput, ErrorOutput, ExecuteResultOutput, MimeBundle, Output
 export type DisplayRegistry = Map<string, Array<DisplayDataOutput | ExecuteResultOutput>>;
 
 export class OutputCollector {
-  readonly outputs: Output[] = [];
   /** Execution count from execute_input or execute_result, if the kernel sent one. */
   executionCount: number | null = null;
   private clearOnNextOutput = false;
@@ -20,6 +19,8 @@ export class OutputCollector {
     private readonly displays: DisplayRegistry,
     /** Called with every output appended or extended (streams: the new chunk only). */
     private readonly onOutput?: (output: Output) => void,
+    /** The list outputs are written into as they arrive (e.g. the cell's own `outputs`). */
+    readonly outputs: Output[] = [],
   ) {}
 
   /** Applies one iopub message; ignores kinds that produce no output (status, execute_input...). */

@@ -9,7 +9,7 @@
  *     let config = { nMels: 64, hopLength: 128 };
  *
  * The runner adds a code cell tagged `injected-parameters` right after it that REASSIGNS
- * those variables (`epochs = 3;`), so the values are type-checked against the declared types
+ * those variables (`{ epochs = 3; }`, in a block so tslab echoes nothing), so the values are type-checked against the declared types
  * (a wrong type fails the injected cell with the compiler's message). A parameter the
  * `parameters` cell does not declare with `let`/`var` (new, or declared `const`) is declared
  * in the injected cell instead (`let name = value;`), which tslab allows because every cell
@@ -55,13 +55,24 @@ export function parameterizeNotebook(nb: Notebook, parameters: Parameters): Note
   return result;
 }
 
-/** The injected cell's source: reassignments for `declared` names, `let` for the rest. */
+/**
+ * The injected cell's source: reassignments of `declared` names, then `let` for the rest.
+ * The reassignments sit in a block: tslab echoes the value of a cell's last expression
+ * statement, and a block is not one, so the cell prints nothing.
+ */
 export function injectedSource(parameters: Parameters, declared: ReadonlySet<string> = new Set()): string {
-  const lines = Object.entries(parameters).map(([name, value]) => {
-    const literal = toTsLiteral(value, {}, `parameters.${name}`);
-    return declared.has(name) ? `${name} = ${literal};` : `let ${name} = ${literal};`;
-  });
-  return [HEADER, ...lines].join('\n');
+  const assigned: string[] = [];
+  const lets: string[] = [];
+  for (const [name, value] of Object.entries(parameters)) {
+    if (declared.has(name)) {
+      const literal = toTsLiteral(value, { width: 78 }, `parameters.${name}`).replace(/\n/g, '\n  ');
+      assigned.push(`  ${name} = ${literal};`);
+    } else {
+      lets.push(`let ${name} = ${toTsLiteral(value, {}, `parameters.${name}`)};`);
+    }
+  }
+  const block = assigned.length > 0 ? ['{', ...assigned, '}'] : [];
+  return [HEADER, ...block, ...lets].join('\n');
 }
 
 /**
