@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { MelbookError } from './errors';
 import { preprocessCommand } from './cli/preprocess';
 import { fetchFsddCommand, verifyCommand } from './cli/data';
+import { trainCommand, predictCommand, runsCommand, compareCommand } from './cli/train';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -42,6 +43,38 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .option('--dir <dir>', 'recordings folder', 'recordings')
     .option('--checksums <file>', 'sha256 list')
     .action((opts) => run(() => verifyCommand(opts)));
+
+  program
+    .command('train')
+    .description('preprocess if needed, then train, evaluate and save the model in a tracked run under runs/')
+    .addOption(configOption())
+    .addOption(setOption())
+    .option('--run-name <name>', 'name of the tracked run')
+    .action((opts) => run(() => trainCommand(opts)));
+
+  program
+    .command('predict')
+    .description('classify .wav files with a saved model (a run\'s artifacts/model folder)')
+    .argument('<model-dir>', 'folder holding model.json and melbook.json')
+    .argument('<files...>', '.wav files')
+    .option('--top <k>', 'classes to show per file', '3')
+    .option('--json', 'print JSON')
+    .option('--backend <name>', 'tfjs backend: auto | tensorflow | wasm | cpu')
+    .action((modelDir, files, opts) => run(() => predictCommand(modelDir, files, opts)));
+
+  const runs = program
+    .command('runs')
+    .description('list tracked runs (id, name, status, start, key metrics)')
+    .option('--root <dir>', 'tracking root', 'runs')
+    .option('--experiment <name>', 'only this experiment')
+    .option('--metrics <keys>', 'comma-separated metric keys to show')
+    .action((opts) => run(() => runsCommand(opts)));
+  runs
+    .command('compare')
+    .description('params and metrics of runs side by side (differences marked *)')
+    .argument('<run-ids...>', 'run ids')
+    .option('--root <dir>', 'tracking root', 'runs')
+    .action((ids, opts) => run(() => compareCommand(ids, opts)));
 
   return program;
 }

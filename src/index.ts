@@ -1,2 +1,72 @@
-// Public API of melbook: what notebooks and other programs import. Grouped by concern; see README.
-export * from './errors';
+/**
+ * Public API of melbook: what notebooks (`import { ... } from '../dist/index'`) and other
+ * programs import. Grouped by concern, in the order data flows through the pipeline.
+ */
+
+// Errors
+export {
+  MelbookError, ConfigError, AudioDecodeError, LabelError, NpyFormatError, TrackingError,
+  ModelSpecError, NotebookExecutionError, KernelError, FetchError,
+} from './errors';
+
+// Configuration
+export { PipelineConfigSchema, SEED_MODEL, loadPipelineConfig, pipelineConfig, type PipelineConfig, type PipelineConfigInput } from './config/pipeline';
+export { loadConfigFile, parseConfigText, applyOverrides, type LoadConfigOptions } from './config/load';
+export type { DataConfig, FeaturesConfig, SplitConfig, PreprocessConfig, TrainingConfig, TrackingConfig } from './config/schema';
+
+// Audio
+export {
+  decodeWav, encodeWav, WAV_FORMATS, resample, resampledLength, Resampler, RESAMPLE_QUALITIES, fitLength, loadAudio,
+  PAD_MODES as AUDIO_PAD_MODES, TRIM_MODES,
+  type DecodedAudio, type WavFormat, type EncodeWavOptions, type ResampleQuality, type ResampleOptions,
+  type PadMode as AudioPadMode, type TrimMode, type FitLengthOptions, type LoadAudioOptions, type LoadedAudio,
+} from './audio';
+
+// Features and the .npy format
+export * from './features';
+
+// Data: labels, splits, manifest, dataset, FSDD download
+export { listWavFiles, parseClip, parseClips, classNames, type ClipSource, type LabelOptions } from './data/labels';
+export { assignSplits, countBySplit, SPLITS, type SplitName, type SplitOptions } from './data/split';
+export {
+  readManifest, readMetadata, MANIFEST_FILE, METADATA_FILE, REPORT_FILE,
+  type Manifest, type ManifestEntry, type DatasetMetadata, type NormalizationStats, type SkippedClip,
+} from './data/manifest';
+export { AudioDataset, classBalanceFrame, normalize, type DatasetOptions, type Batch } from './data/dataset';
+export {
+  fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL, FSDD_COMMIT,
+  type FetchFsddOptions, type FetchFsddResult, type DownloadProgress,
+} from './data/fetch-fsdd';
+export { verifyRecordings, assertVerified, DEFAULT_FSDD_CHECKSUMS_FILE, type VerificationReport } from './data/checksums';
+
+// Model
+export {
+  ModelSpecSchema, CnnSpecSchema, CompileSchema, OptimizerSchema, parseSpec, validateCnnSpecForInput,
+  type ModelSpec, type ModelSpecInput, type CnnSpec, type ConvBlockSpec, type DenseSpec, type OptimizerSpec, type CompileSpec,
+} from './model/spec';
+export { buildCnn, compileModel, describeCnn } from './model/cnn';
+export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory, type ModelFactory, type ModelBuildInput } from './model/model';
+export { createOptimizer } from './model/optimizer';
+export { selectBackend, BACKEND_ENV_VAR, type BackendSelection, type SelectBackendOptions } from './model/backend';
+export { saveModel, loadModel } from './model/io';
+
+// Stages, training and evaluation
+export { preprocess, featureKeyFor, type PreprocessOptions, type PreprocessResult } from './stages/preprocess';
+export { trainStage, type TrainStageOptions, type TrainStageResult } from './stages/train';
+export { train, useBackend, type TrainOptions, type TrainResult } from './train/train';
+export { evaluateModel, logEvaluation, formatEvaluation, type Evaluation, type Misclassified } from './train/evaluate';
+export { classificationReport, confusionMatrix, type EvaluationReport, type ClassReport } from './train/metrics';
+export { EarlyStopping, LearningRateSchedule, type EpochLog } from './train/callbacks';
+export { Predictor, type Prediction } from './train/predict';
+export { readBundleMetadata, type BundleMetadata } from './train/bundle';
+
+// Tracking
+export {
+  Tracker, RunHandle, withRun, FileStore, ParamChangedError, RUN_STATUSES, MLFLOW_TAGS,
+  formatRunsTable, formatRunsComparison,
+  type TrackerOptions, type StartRunOptions, type WithRunOptions, type Run, type RunInfo, type RunData,
+  type Metric, type RunStatus, type TrackingStore, type Experiment,
+} from './tracking';
+
+// Figures
+export * from './viz';

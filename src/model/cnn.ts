@@ -70,7 +70,7 @@ function blockLayers(block: BlockSpec, name: string, kernelInitializer: () => Re
     activation: bnBeforeActivation ? 'linear' : block.activation,
     kernelInitializer: kernelInitializer(),
   });
-  const bn = () => tf.layers.batchNormalization({ name: `${name}_bn`, axis: -1 });
+  const bn = () => tf.layers.batchNormalization({ name: `${name}_bn`, axis: -1, momentum: block.batchNormMomentum });
   const layers: tf.layers.Layer[] = [conv];
   if (bnBeforeActivation) layers.push(bn(), tf.layers.activation({ name: `${name}_act`, activation: block.activation }));
   if (block.batchNorm && block.batchNormPosition === 'afterActivation') layers.push(bn());

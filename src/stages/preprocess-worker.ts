@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { decodeWav } from '../audio/wav';
-import { resample } from '../audio/resample';
+import { Resampler } from '../audio/resample';
 import { fitLength } from '../audio/fit';
 import { createExtractor, type Extractor, type ExtractorSpec } from '../features/extractor';
 import { readNpySync, writeNpySync } from '../features/npy';
@@ -35,6 +35,8 @@ export type ClipResult =
   | { ok: false; reason: string };
 
 const extractors = new Map<string, Extractor>();
+/** One resampler per worker: each libsamplerate instance costs ~26 MB and ~55 ms to create. */
+let resampler: Resampler | undefined;
 
 function extractorFor(spec: ExtractorSpec): Extractor {
   const key = JSON.stringify(spec);
@@ -86,7 +88,7 @@ async function processClip(
   if (decoded.frames === 0) throw new AudioDecodeError(clip.source, 'no audio samples (empty data chunk)');
   const atRate = decoded.sampleRateHz === task.audio.sampleRateHz
     ? decoded.samples
-    : await resample(decoded.samples, decoded.sampleRateHz, task.audio.sampleRateHz);
+    : await (resampler ??= new Resampler()).resample(decoded.samples, decoded.sampleRateHz, task.audio.sampleRateHz);
   const fitted = fitLength(atRate, length, { pad: task.audio.pad, trim: task.audio.trim });
   const features = extractor.extract(fitted, task.audio.sampleRateHz);
   writeNpySync(clip.out, features.data, features.shape);

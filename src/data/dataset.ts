@@ -1,0 +1,194 @@
+/**
+ * `AudioDataset`: the preprocessed clips of one feature folder as lazy `tf.data` datasets of
+ * `{ xs, ys }` batches. Streams the .npy files (only the clip index list lives in memory, so a
+ * dataset larger than memory works), normalises with the training split's statistics, shuffles
+ * with a seed (a new permutation each epoch, over the whole split, whose size is read from the
+ * metadata), and batches. Shapes, class count and sizes all come from metadata.json.
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readNpySync } from '../features/npy';
+import { MelbookError } from '../errors';
+import { seededRandom, shuffled } from './random';
+import { MANIFEST_FILE, METADATA_FILE, readManifest, readMetadata, type DatasetMetadata, type Manifest, type ManifestEntry } from './manifest';
+import type { SplitName } from './split';
+
+/** How a split becomes batches. */
+export interface DatasetOptions {
+  /** Clips per batch. Default 32. */
+  batchSize?: number;
+  /** Shuffle the clip order each epoch. Default true for `train`, false otherwise. */
+  shuffle?: boolean;
+  /** Seed of the shuffle; epoch k uses seed + k. Default 0. */
+  seed?: number;
+  /** `global`: (x - mean) / std of the training split; `none`: raw features. Default `global`. */
+  normalization?: 'global' | 'none';
+  /**
+   * Clips drawn into the shuffle window, or 0 for the whole split (exact uniform shuffle of the
+   * index list; features are still streamed). Default 0.
+   */
+  shuffleBuffer?: number;
+  /** Transform applied to each clip's features (training-time augmentation). Default none. */
+  transform?: (features: Float32Array, entry: ManifestEntry, random: () => number) => Float32Array;
+}
+
+type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOptions, 'transform'>;
+
+/** A batch: `xs` [batch, ...inputShape] float32, `ys` [batch] class indices as float32 (what tfjs's sparse cross-entropy takes). */
+export interface Batch extends tf.TensorContainerObject {
+  xs: tf.Tensor;
+  ys: tf.Tensor1D;
+}
+
+export class AudioDataset {
+  readonly metadata: DatasetMetadata;
+  readonly manifest: Manifest;
+
+  private constructor(readonly featureDir: string, metadata: DatasetMetadata, manifest: Manifest) {
+    this.metadata = metadata;
+    this.manifest = manifest;
+  }
+
+  /** Open the feature folder written by `melbook preprocess`. */
+  static open(featureDir: string): AudioDataset {
+    const metadata = readMetadata(join(featureDir, METADATA_FILE));
+    const manifest = readManifest(join(featureDir, MANIFEST_FILE));
+    if (manifest.featureKey !== metadata.featureKey) {
+      throw new MelbookError(`${featureDir}: manifest.json and metadata.json come from different runs (${manifest.featureKey} vs ${metadata.featureKey}); run \`npx melbook preprocess\` again`);
+    }
+    return new AudioDataset(featureDir, metadata, manifest);
+  }
+
+  get inputShape(): number[] {
+    return this.metadata.inputShape;
+  }
+
+  get classNames(): string[] {
+    return this.metadata.classNames;
+  }
+
+  /** Manifest entries of one split, in manifest order. */
+  entries(split: SplitName): ManifestEntry[] {
+    return this.manifest.entries.filter((e) => e.split === split);
+  }
+
+  /** Number of clips in a split, from the metadata. */
+  size(split: SplitName): number {
+    return this.metadata.counts.bySplit[split];
+  }
+
+  /** Batches per epoch for a split. */
+  batchesPerEpoch(split: SplitName, batchSize = 32): number {
+    return Math.ceil(this.size(split) / batchSize);
+  }
+
+  /** One clip's features, normalised, as a Float32Array of the input size. */
+  readClip(entry: ManifestEntry, normalization: 'global' | 'none' = 'global'): Float32Array {
+    const { data, shape } = readNpySync(join(this.featureDir, entry.feature));
+    const expected = this.metadata.featureShape;
+    if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
+      throw new MelbookError(`${join(this.featureDir, entry.feature)}: shape [${shape}] differs from metadata.featureShape [${expected}]; run \`npx melbook preprocess\` again`);
+    }
+    return normalization === 'global' ? normalize(data, this.metadata) : data;
+  }
+
+  /** A lazy dataset of `{ xs, ys }` batches for one split. */
+  dataset(split: SplitName, options: DatasetOptions = {}): tf.data.Dataset<Batch> {
+    const opts = this.resolve(split, options);
+    const entries = this.entries(split);
+    if (entries.length === 0) throw new MelbookError(`${this.featureDir}: the ${split} split is empty; check the split section of the config`);
+    const inputShape = this.inputShape;
+    const clipSize = inputShape.reduce((a, b) => a * b, 1);
+    let epoch = 0;
+    const generator = () => {
+      const random = seededRandom(opts.seed + epoch * 7919);
+      const order = opts.shuffle ? shuffleOrder(entries, random, opts.shuffleBuffer) : entries;
+      epoch += 1;
+      let next = 0;
+      return {
+        next: (): IteratorResult<Batch> => {
+          if (next >= order.length) return { done: true, value: undefined };
+          const chunk = order.slice(next, next + opts.batchSize);
+          next += chunk.length;
+          const xs = new Float32Array(chunk.length * clipSize);
+          const ys = new Float32Array(chunk.length);
+          chunk.forEach((entry, k) => {
+            let clip = this.readClip(entry, opts.normalization);
+            if (opts.transform) clip = opts.transform(clip, entry, random);
+            xs.set(clip, k * clipSize);
+            ys[k] = entry.labelIndex;
+          });
+          return {
+            done: false,
+            value: { xs: tf.tensor(xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor1d(ys, 'float32') },
+          };
+        },
+      };
+    };
+    return tf.data.generator(generator as unknown as () => Iterator<Batch>);
+  }
+
+  /** Every clip of a split in memory, in manifest order (evaluation, small splits). */
+  load(split: SplitName, normalization: 'global' | 'none' = 'global'): { xs: tf.Tensor; ys: tf.Tensor1D; entries: ManifestEntry[] } {
+    const entries = this.entries(split);
+    const clipSize = this.inputShape.reduce((a, b) => a * b, 1);
+    const xs = new Float32Array(entries.length * clipSize);
+    entries.forEach((e, k) => xs.set(this.readClip(e, normalization), k * clipSize));
+    return { xs: tf.tensor(xs, [entries.length, ...this.inputShape]), ys: tf.tensor1d(entries.map((e) => e.labelIndex), 'float32'), entries };
+  }
+
+  /** Clips per class and split, rows = classes, as plain records (see classBalanceFrame). */
+  classBalance(): { class: string; train: number; validation: number; test: number; total: number }[] {
+    const by = this.metadata.counts.byClass;
+    return this.classNames.map((c) => {
+      const row = { class: c, train: by.train[c] ?? 0, validation: by.validation[c] ?? 0, test: by.test[c] ?? 0, total: 0 };
+      row.total = row.train + row.validation + row.test;
+      return row;
+    });
+  }
+
+  private resolve(split: SplitName, options: DatasetOptions): Resolved {
+    return {
+      batchSize: options.batchSize ?? 32,
+      shuffle: options.shuffle ?? split === 'train',
+      seed: options.seed ?? 0,
+      normalization: options.normalization ?? 'global',
+      shuffleBuffer: options.shuffleBuffer ?? 0,
+      transform: split === 'train' ? options.transform : undefined,
+    };
+  }
+}
+
+/** (x - mean) / std with the training statistics of the metadata; a new array. */
+export function normalize(data: Float32Array, metadata: Pick<DatasetMetadata, 'normalization'>): Float32Array {
+  const { mean, std } = metadata.normalization;
+  const scale = std > 0 ? 1 / std : 1;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i] - mean) * scale;
+  return out;
+}
+
+/**
+ * A seeded order: with buffer 0 (or >= n) an exact shuffle; otherwise tf.data-style windowed
+ * shuffling, drawing uniformly from a window of `buffer` upcoming clips.
+ */
+function shuffleOrder<T>(items: readonly T[], random: () => number, buffer: number): T[] {
+  if (buffer <= 0 || buffer >= items.length) return shuffled(items, random);
+  const window: T[] = items.slice(0, buffer);
+  const out: T[] = [];
+  let next = buffer;
+  while (window.length > 0) {
+    const k = Math.floor(random() * window.length);
+    out.push(window[k]);
+    if (next < items.length) window[k] = items[next++];
+    else window.splice(k, 1);
+  }
+  return out;
+}
+
+/** The class balance as a danfojs DataFrame (danfojs is loaded on first use: it is large). */
+export function classBalanceFrame(dataset: AudioDataset): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dfd = require('danfojs') as { DataFrame: new (data: unknown) => unknown };
+  return new dfd.DataFrame(dataset.classBalance());
+}

@@ -1,0 +1,56 @@
+/**
+ * `melbook train` as one function: make sure features are current (preprocess reuses its
+ * cache), then in one tracked run: train, evaluate on the test split, save the model. A run
+ * that throws ends FAILED with the error recorded.
+ */
+import { preprocess, type PreprocessResult } from './preprocess';
+import { train, type TrainResult } from '../train/train';
+import { evaluateModel, logEvaluation, formatEvaluation, type Evaluation } from '../train/evaluate';
+import { Tracker } from '../tracking/tracker';
+import { withRun } from '../tracking/tracker';
+import { disposeModel } from '../model/model';
+import type { PipelineConfig } from '../config/pipeline';
+import type { EpochLog } from '../train/callbacks';
+
+export interface TrainStageOptions {
+  config: PipelineConfig;
+  /** Path of the config file, logged as an artifact. */
+  configFile?: string;
+  log?: (line: string) => void;
+  onEpoch?: (log: EpochLog) => void;
+  /** Extra run tags. */
+  tags?: Record<string, string>;
+  /** Make the run a nested run of this one. */
+  parentRunId?: string;
+}
+
+export interface TrainStageResult {
+  runId: string;
+  experimentId: string;
+  runDir: string;
+  preprocess: PreprocessResult;
+  training: Omit<TrainResult, 'model' | 'dataset'>;
+  evaluation: Evaluation;
+}
+
+export async function trainStage(options: TrainStageOptions): Promise<TrainStageResult> {
+  const { config } = options;
+  const log = options.log ?? ((l: string) => console.log(l));
+  const prep = await preprocess({ ...config });
+  log(`features: ${prep.featureDir} (${prep.written} written, ${prep.reused} reused, ${prep.skipped.length} skipped)`);
+  const tracker = new Tracker({ root: config.tracking.root });
+  return withRun(tracker, { experimentName: config.tracking.experiment, runName: config.tracking.runName, tags: options.tags, parentRunId: options.parentRunId }, async (run) => {
+    log(`run ${run.runId} in experiment ${config.tracking.experiment} (${config.tracking.root}/${run.experimentId}/${run.runId})`);
+    await run.logJson(config, 'config.json');
+    if (options.configFile) await run.logArtifact(options.configFile, 'config');
+    await run.logArtifact(prep.metadataPath, 'dataset');
+    const result = await train({ config, featureDir: prep.featureDir, run, log, onEpoch: options.onEpoch });
+    const evaluation = await evaluateModel(result.model, result.dataset, { normalization: config.training.normalization });
+    await logEvaluation(run, evaluation);
+    log(formatEvaluation(evaluation));
+    const { model, dataset: _dataset, ...training } = result;
+    void _dataset;
+    disposeModel(model);
+    return { runId: run.runId, experimentId: run.experimentId, runDir: `${config.tracking.root}/${run.experimentId}/${run.runId}`, preprocess: prep, training, evaluation };
+  });
+}

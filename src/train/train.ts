@@ -1,0 +1,174 @@
+/**
+ * The train stage: build the configured model for the shapes in the dataset metadata, train
+ * it on the chosen backend with per-epoch logging to the run, early stopping, a learning-rate
+ * schedule and the best checkpoint kept on disk, then save the best model as a bundle that
+ * `melbook predict` can use on raw audio.
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AudioDataset } from '../data/dataset';
+import { buildModel, describeModel, disposeModel } from '../model/model';
+import { compileModel } from '../model/cnn';
+import { selectBackend, type BackendSelection } from '../model/backend';
+import { saveModel, loadModel } from '../model/io';
+import { writeBundleMetadata } from './bundle';
+import { EarlyStopping, LearningRateSchedule, formatEpochLine, type EpochLog } from './callbacks';
+import type { PipelineConfig } from '../config/pipeline';
+import type { RunHandle } from '../tracking/tracker';
+import { MelbookError } from '../errors';
+
+export interface TrainOptions {
+  config: PipelineConfig;
+  /** Feature folder written by preprocess (holds manifest.json and metadata.json). */
+  featureDir: string;
+  /** The tracked run everything is logged to. */
+  run: RunHandle;
+  /** Where progress lines go. Default console.log. */
+  log?: (line: string) => void;
+  /** Called after every epoch (notebooks plot live curves with it). */
+  onEpoch?: (log: EpochLog) => void;
+}
+
+export interface TrainResult {
+  history: EpochLog[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  backend: BackendSelection;
+  /** Artifact folder of the saved best model (model.json, weights.bin, melbook.json). */
+  modelDir: string;
+  /** Tensors alive after each epoch: constant when nothing leaks. */
+  tensorsAfterEpoch: number[];
+  model: tf.LayersModel;
+  dataset: AudioDataset;
+}
+
+/** Choose the backend: env MELBOOK_BACKEND, else the config; record it on the run. */
+export async function useBackend(config: PipelineConfig, run?: RunHandle, log: (l: string) => void = console.log): Promise<BackendSelection> {
+  const fromEnv = process.env.MELBOOK_BACKEND;
+  const backend = await selectBackend({ prefer: (fromEnv || config.training.backend) as 'auto' });
+  log(`backend: ${backend.name}${backend.fallbacks.length ? ` (skipped: ${backend.fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})` : ''}`);
+  await run?.setTags({ 'melbook.backend': backend.name, 'melbook.backend.requested': backend.requested });
+  return backend;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config, run } = options;
+  const log = options.log ?? ((l: string) => console.log(l));
+  const t = config.training;
+  const backend = await useBackend(config, run, log);
+  const dataset = AudioDataset.open(options.featureDir);
+  const meta = dataset.metadata;
+  if (dataset.size('validation') === 0) {
+    throw new MelbookError(`${options.featureDir}: the validation split is empty; set split.validationFraction > 0 (early stopping and checkpoints need it)`);
+  }
+  await run.logParams({
+    ...flatten({ data: config.data, split: config.split, training: { ...t, earlyStopping: t.earlyStopping ?? 'none', lrSchedule: t.lrSchedule ?? 'none' } }),
+    ...flatten({ features: meta.features }),
+    ...prefixKeys('model', describeModel(config.model)),
+    'dataset.featureKey': meta.featureKey,
+    'dataset.inputShape': JSON.stringify(meta.inputShape),
+    'dataset.classes': meta.classNames.join(' '),
+    'dataset.train': meta.counts.bySplit.train,
+    'dataset.validation': meta.counts.bySplit.validation,
+    'dataset.test': meta.counts.bySplit.test,
+  });
+
+  const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });
+  compileModel(model, { optimizer: t.optimizer, loss: t.loss, metrics: t.metrics });
+  const artifacts = await run.artifactDir();
+  const checkpointDir = join(artifacts, 'checkpoints', 'best');
+  const modelDir = join(artifacts, 'model');
+
+  const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer });
+  const valDs = dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization });
+  const stopper = new EarlyStopping(t.earlyStopping?.monitor ?? 'val_loss', t.earlyStopping?.patience ?? Number.POSITIVE_INFINITY, t.earlyStopping?.minDelta ?? 0);
+  const schedule = new LearningRateSchedule(t.lrSchedule);
+  let lr = t.optimizer.learningRate;
+  const history: EpochLog[] = [];
+  const tensorsAfterEpoch: number[] = [];
+  log(`training ${meta.counts.bySplit.train} clips of [${meta.inputShape}] x ${t.epochs} epochs, batch ${t.batchSize}, ${dataset.batchesPerEpoch('train', t.batchSize)} steps/epoch`);
+
+  for (let epoch = 0; epoch < t.epochs; epoch++) {
+    const started = performance.now();
+    const { loss, accuracy } = await trainEpoch(model, trainDs);
+    const [valLoss, valAcc] = await evaluateDataset(model, valDs);
+    const entry: EpochLog = { epoch, loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: (performance.now() - started) / 1000, learning_rate: lr };
+    if (!Number.isFinite(loss)) throw new MelbookError(`training diverged at epoch ${epoch + 1} (loss ${loss}); lower training.optimizer.learningRate`);
+    history.push(entry);
+    await run.logMetrics({ loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: entry.epoch_seconds, learning_rate: lr }, epoch);
+    log(formatEpochLine(entry, t.epochs));
+    options.onEpoch?.(entry);
+    if (stopper.update(entry)) await saveModel(model, checkpointDir);
+    tensorsAfterEpoch.push(tf.memory().numTensors);
+    if (stopper.shouldStop) {
+      log(`early stopping: ${stopper.monitor} has not improved for ${stopper.patience} epochs (best ${stopper.best.toFixed(4)} at epoch ${stopper.bestEpoch + 1})`);
+      break;
+    }
+    const nextLr = schedule.next(lr, entry);
+    if (nextLr !== lr) {
+      setLearningRate(model, nextLr);
+      log(`learning rate ${lr.toExponential(2)} -> ${nextLr.toExponential(2)}`);
+      lr = nextLr;
+    }
+  }
+
+  // Continue with the best weights, not the last ones.
+  const best = await loadModel(checkpointDir);
+  model.setWeights(best.getWeights());
+  disposeModel(best);
+  await saveModel(model, modelDir);
+  writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
+  await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);
+  return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
+}
+
+/** One pass over the training batches; returns example-weighted mean loss and accuracy. */
+async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>): Promise<{ loss: number; accuracy: number }> {
+  const it = await ds.iterator();
+  let n = 0;
+  let lossSum = 0;
+  let accSum = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    const { xs, ys } = next.value;
+    const size = ys.shape[0];
+    const out = (await model.trainOnBatch(xs, ys)) as number[];
+    tf.dispose([xs, ys]);
+    lossSum += out[0] * size;
+    accSum += (out[1] ?? Number.NaN) * size;
+    n += size;
+  }
+  return { loss: lossSum / n, accuracy: accSum / n };
+}
+
+/** Loss and accuracy over a dataset of batches (inference mode). */
+export async function evaluateDataset(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>): Promise<[number, number]> {
+  const result = await model.evaluateDataset(ds as never, {});
+  const scalars = Array.isArray(result) ? result : [result];
+  const values = await Promise.all(scalars.map((s) => s.data()));
+  tf.dispose(scalars);
+  return [values[0][0], values[1]?.[0] ?? Number.NaN];
+}
+
+function setLearningRate(model: tf.LayersModel, lr: number): void {
+  const opt = model.optimizer as tf.Optimizer & { learningRate?: number; setLearningRate?: (lr: number) => void };
+  if (typeof opt.setLearningRate === 'function') opt.setLearningRate(lr);
+  else opt.learningRate = lr;
+}
+
+/** `{ a: { b: 1 } }` -> `{ 'a.b': 1 }`; arrays and objects at the leaves become JSON. */
+export function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, key));
+    else if (v === undefined) continue;
+    else out[key] = Array.isArray(v) ? JSON.stringify(v) : (v as string | number | boolean | null);
+  }
+  return out;
+}
+
+function prefixKeys(prefix: string, obj: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
