@@ -1,0 +1,54 @@
+/**
+ * The PyTorch + torchaudio yardstick (../shared/bench/torch_fsdd.py), run as a child process in
+ * the same benchmark so ratios compare like with like. Returns undefined (with the reason) when
+ * python3-torch is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '..');
+export const FSDD = resolve(REPO, '../shared/fsdd/recordings');
+export const YARDSTICK = resolve(REPO, '../shared/bench/torch_fsdd.py');
+export const PYTHON = '/usr/bin/python3';
+
+export interface TorchFigures {
+  files: number;
+  prep_s: number;
+  prep_files_per_s: number;
+  epoch_s_median: number;
+  epochs: number;
+  test_acc: number;
+  threads: number;
+  infer_300_s: number;
+  torch: string;
+}
+
+export function torchAvailable(): string | undefined {
+  if (!existsSync(YARDSTICK)) return `${YARDSTICK} not found`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch, torchaudio'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : 'python3-torch / python3-torchaudio not installed (apt-get install -y python3-torch python3-torchaudio)';
+}
+
+/** Run the yardstick once: `epochs` training epochs, `threads` torch threads. */
+export function runTorch(epochs: number, threads = 2): TorchFigures {
+  const r = spawnSync(PYTHON, [YARDSTICK, FSDD, String(epochs), String(threads)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`torch yardstick failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  return JSON.parse(line) as TorchFigures;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export function table(rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
