@@ -233,7 +233,7 @@ export function stripKernelFrames(text: string): string {
 /** One line for the banner: the first `SomethingError: ...` line, else the first non-empty one. */
 export function summarize(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /^[A-Za-z_$][\w$.]*(Error|Exception)\b/.test(l)) ?? lines[0] ?? 'unknown error';
+  const line = lines.find((l) => /^[\w$.]*(Error|Exception)\b/.test(l)) ?? lines[0] ?? 'unknown error';
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
