@@ -3,7 +3,7 @@
  * regex with named groups) or one folder per class (`class-7/clip.wav`). Pure over file lists,
  * plus one function that lists a folder.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep, basename, dirname } from 'node:path';
 import { ConfigError, LabelError } from '../errors';
 
@@ -38,8 +38,10 @@ export function listWavFiles(dir: string, layout: LabelOptions['layout']): strin
     throw new ConfigError('data.recordings', dir, 'an existing folder of .wav files (get FSDD with `npx melbook data fsdd`)', { cause: err });
   }
   const files = entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.wav'))
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.wav'))
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    // Symlinked recordings are welcome; a dangling link or a link to a folder is not a clip.
+    .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile() ?? false);
   return files.sort();
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseClip, parseClips, listWavFiles, classNames, compileLabelOptions } from '../../src/data/labels';
@@ -62,4 +62,13 @@ test('a missing recordings folder is a ConfigError that says how to get FSDD', (
 test('class names sort numerically when every label is a number', () => {
   assert.deepEqual(classNames(['10', '2', '1', '2']), ['1', '2', '10']);
   assert.deepEqual(classNames(['dog', 'cat']), ['cat', 'dog']);
+});
+
+test('symlinked recordings are listed; dangling links are not', () => {
+  const root = mkdtempSync(join(tmpdir(), 'melbook-links-'));
+  const real = join(mkdtempSync(join(tmpdir(), 'melbook-real-')), '1_ann_0.wav');
+  writeFileSync(real, '');
+  symlinkSync(real, join(root, '1_ann_0.wav'));
+  symlinkSync(join(root, 'missing.wav'), join(root, '2_bob_0.wav'));
+  assert.deepEqual(listWavFiles(root, 'pattern'), [join(root, '1_ann_0.wav')]);
 });

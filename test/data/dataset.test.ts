@@ -1,0 +1,109 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AudioDataset, normalize } from '../../src/data/dataset';
+import { preprocess } from '../../src/stages/preprocess';
+import { pipelineConfig } from '../../src/config/pipeline';
+import { toneCorpus } from '../helpers/corpus';
+
+let featureDir = '';
+before(async () => {
+  await tf.setBackend('cpu');
+  const config = pipelineConfig({
+    data: { recordings: toneCorpus(), durationS: 0.5 },
+    split: { officialMaxTestTake: 1, validationFraction: 0.25 },
+    preprocess: { dir: mkdtempSync(join(tmpdir(), 'melbook-ds-')), workers: 1 },
+  });
+  featureDir = (await preprocess(config)).featureDir;
+});
+
+async function collect(ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>) {
+  const shapes: number[][] = [];
+  const labels: number[] = [];
+  const firstValues: number[] = [];
+  await ds.forEachAsync((b) => {
+    shapes.push(b.xs.shape);
+    labels.push(...(b.ys.dataSync() as Float32Array));
+    firstValues.push(b.xs.dataSync()[0]);
+    tf.dispose([b.xs, b.ys]);
+  });
+  return { shapes, labels, firstValues };
+}
+
+test('batches have the metadata input shape and the requested batch size', async () => {
+  const ds = AudioDataset.open(featureDir);
+  assert.deepEqual(ds.inputShape, [64, 32, 1]);
+  const { shapes, labels } = await collect(ds.dataset('train', { batchSize: 5 }));
+  const n = ds.size('train');
+  assert.equal(labels.length, n);
+  assert.equal(shapes.length, Math.ceil(n / 5));
+  assert.deepEqual(shapes[0], [5, 64, 32, 1]);
+  assert.equal(shapes.at(-1)![0], n % 5 || 5, 'the last batch holds the remainder');
+});
+
+test('labels are class indices that match the manifest', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const { labels } = await collect(ds.dataset('test', { batchSize: 4 }));
+  assert.deepEqual(labels, ds.entries('test').map((e) => e.labelIndex));
+  assert.deepEqual(ds.classNames, ['0', '1', '2']);
+});
+
+test('no clip is in two splits and the splits cover the manifest', () => {
+  const ds = AudioDataset.open(featureDir);
+  const ids = ['train', 'validation', 'test'].flatMap((s) => ds.entries(s as 'train').map((e) => e.id));
+  assert.equal(new Set(ids).size, ids.length);
+  assert.equal(ids.length, ds.manifest.entries.length);
+});
+
+test('the training order is shuffled with the seed, anew each epoch, and the same seed repeats it', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const a = ds.dataset('train', { batchSize: 1, seed: 3 });
+  const e1 = (await collect(a)).firstValues;
+  const e2 = (await collect(a)).firstValues;
+  const again = (await collect(ds.dataset('train', { batchSize: 1, seed: 3 }))).firstValues;
+  assert.deepEqual(e1, again, 'same seed, same first epoch');
+  assert.notDeepEqual(e1, e2, 'the second epoch is another permutation');
+  assert.deepEqual([...e1].sort(), [...e2].sort(), 'each epoch visits every clip once');
+  const plain = (await collect(ds.dataset('validation', { batchSize: 1 }))).firstValues;
+  const plain2 = (await collect(ds.dataset('validation', { batchSize: 1 }))).firstValues;
+  assert.deepEqual(plain, plain2, 'validation is not shuffled');
+});
+
+test('a windowed shuffle buffer still visits every clip once', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const { labels } = await collect(ds.dataset('train', { batchSize: 3, shuffleBuffer: 4 }));
+  assert.deepEqual([...labels].sort(), ds.entries('train').map((e) => e.labelIndex).sort());
+});
+
+test('global normalisation uses the training statistics: training features get mean 0 and std 1', () => {
+  const ds = AudioDataset.open(featureDir);
+  const { xs } = ds.load('train');
+  const mean = xs.mean().dataSync()[0];
+  const std = tf.moments(xs).variance.sqrt().dataSync()[0];
+  tf.dispose(xs);
+  assert.ok(Math.abs(mean) < 1e-4, `mean ${mean}`);
+  assert.ok(Math.abs(std - 1) < 1e-3, `std ${std}`);
+  const raw = new Float32Array([ds.metadata.normalization.mean]);
+  assert.ok(Math.abs(normalize(raw, ds.metadata)[0]) < 1e-6);
+});
+
+test('streaming creates no leaked tensors', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const before = tf.memory().numTensors;
+  await collect(ds.dataset('train', { batchSize: 4 }));
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('the class balance lists clips per class and split', () => {
+  const rows = AudioDataset.open(featureDir).classBalance();
+  assert.equal(rows.length, 3);
+  for (const r of rows) assert.equal(r.total, 16);
+  assert.equal(rows.reduce((a, r) => a + r.test, 0), 12);
+});
+
+test('a missing feature folder says to run preprocess', () => {
+  assert.throws(() => AudioDataset.open('/nonexistent/features/x'), /melbook preprocess/);
+});

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { trainStage } from '../../src/stages/train';
+import { pipelineConfig, type PipelineConfigInput } from '../../src/config/pipeline';
+import { Predictor } from '../../src/train/predict';
+import { Tracker } from '../../src/tracking/tracker';
+import { fsddSubset, hasFsdd, toneCorpus } from '../helpers/corpus';
+
+function config(recordings: string, extra: PipelineConfigInput = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'melbook-e2e-'));
+  return pipelineConfig({
+    data: { recordings },
+    preprocess: { dir: join(work, 'features') },
+    tracking: { root: join(work, 'runs'), experiment: 'e2e' },
+    training: { epochs: 2, backend: 'wasm', earlyStopping: null },
+    ...extra,
+  });
+}
+
+test('training two epochs on two FSDD speakers writes a complete run, evaluates it and predicts from the saved model', { timeout: 600_000 }, async (t) => {
+  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  const cfg = config(fsddSubset(['jackson', 'theo'], 20));
+  const lines: string[] = [];
+  const r = await trainStage({ config: cfg, log: (l) => lines.push(l) });
+
+  assert.equal(r.training.history.length, 2);
+  assert.equal(r.training.backend.name, 'wasm');
+  assert.equal(new Set(r.training.tensorsAfterEpoch).size, 1, `tensors after each epoch: ${r.training.tensorsAfterEpoch}`);
+  assert.equal(r.evaluation.count, 100, 'takes 0-4 of 10 digits x 2 speakers');
+  assert.deepEqual(Object.keys(r.evaluation.perGroup), ['jackson', 'theo']);
+  assert.ok(r.evaluation.accuracy > 0.1, `better than chance after 2 epochs: ${r.evaluation.accuracy}`);
+  assert.ok(lines.some((l) => /^epoch 2\/2 /.test(l)), 'one progress line per epoch');
+
+  const runDir = join(cfg.tracking.root, r.experimentId, r.runId);
+  const meta = readFileSync(join(runDir, 'meta.yaml'), 'utf8');
+  assert.match(meta, /^status: 3$/m, 'FINISHED');
+  assert.match(meta, /^end_time: \d+$/m);
+  const lossLines = readFileSync(join(runDir, 'metrics', 'val_loss'), 'utf8').trim().split('\n');
+  assert.equal(lossLines.length, 2);
+  assert.match(lossLines[1], /^\d{13} [-\d.e]+ 1$/, 'timestamp value step');
+  assert.equal(readFileSync(join(runDir, 'tags', 'melbook.backend'), 'utf8'), 'wasm');
+  assert.equal(readFileSync(join(runDir, 'params', 'dataset.inputShape'), 'utf8'), '[64,63,1]');
+  for (const f of ['model/model.json', 'model/weights.bin', 'model/melbook.json', 'evaluation/test.json', 'evaluation/test_confusion.json', 'config.json']) {
+    assert.ok(existsSync(join(runDir, 'artifacts', f)), `artifact ${f}`);
+  }
+  assert.ok(existsSync(join(runDir, 'metrics', 'test_speaker_accuracy', 'theo')));
+
+  const predictor = await Predictor.load(join(runDir, 'artifacts', 'model'));
+  const files = readdirSync(cfg.data.recordings).slice(0, 3).map((f) => join(cfg.data.recordings, f));
+  const preds = await predictor.predict(files, 10);
+  predictor.dispose();
+  assert.equal(preds.length, 3);
+  for (const p of preds) {
+    assert.equal(p.top.length, 10);
+    const total = p.top.reduce((a, x) => a + x.probability, 0);
+    assert.ok(Math.abs(total - 1) < 1e-4, 'probabilities sum to 1');
+    assert.ok(p.top[0].probability >= p.top[1].probability, 'sorted');
+  }
+
+  // The same model through the CLI.
+  const cli = spawnSync(process.execPath, [join(__dirname, '../../bin/melbook.js'), 'predict', join(runDir, 'artifacts', 'model'), files[0], '--top', '2'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, new RegExp(`${files[0].split('/').pop()}: \\d \\d+\\.\\d %, \\d \\d+\\.\\d %`));
+});
+
+test('a run whose training throws ends FAILED with the error recorded', { timeout: 120_000 }, async () => {
+  const recordings = toneCorpus();
+  const cfg = config(recordings, { data: { recordings, durationS: 0.5 }, split: { officialMaxTestTake: 1, validationFraction: 0 } });
+  await assert.rejects(trainStage({ config: cfg, log: () => undefined }), /validation split is empty/);
+  const runs = await new Tracker({ root: cfg.tracking.root, gitCommit: null }).listRuns('e2e');
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].info.status, 'FAILED');
+  assert.match(String(runs[0].data.tags['melbook.error'] ?? JSON.stringify(runs[0].data.tags)), /validation split is empty/);
+});
