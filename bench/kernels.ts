@@ -10,22 +10,30 @@
  * Estimated epoch = 85 steps (2,700 training clips / batch 32) x ms/step; the PyTorch reference
  * (/work/shared/bench/torch_fsdd.py, 2 threads) reports 4.9 s/epoch on the 2-core machine.
  *
+ * "dp" (with --mode dp or all) measures data parallelism over the second core: 2 worker threads,
+ * each with its own wasm backend and model replica, each computes the gradients of half the
+ * batch (16); the main thread averages them and both replicas apply the same update. Batch-norm
+ * statistics are then per half batch (as with PyTorch DDP without SyncBatchNorm).
+ *
  * "stock" still registers melbook's Conv2DBackpropFilter: tfjs-backend-wasm 4.22 has none,
  * so without it training cannot run at all.
  */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/model/backend';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/model/kernels';
-
-const STEPS_PER_EPOCH = 85;
-const TORCH_S_PER_EPOCH = 4.9;
-const BATCH = 32;
-const INPUT: [number, number, number] = [64, 63, 1];
 
 function argValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
+
+const STEPS_PER_EPOCH = 85;
+const TORCH_S_PER_EPOCH = 4.9;
+/** Batch size of one step; `--batch` overrides (e.g. 16 to see the per-replica cost of "dp"). */
+const BATCH = Number(argValue('batch', '32'));
+const INPUT: [number, number, number] = [64, 63, 1];
+
 
 function buildSeedModel(): tf.LayersModel {
   const model = tf.sequential();
@@ -179,6 +187,103 @@ async function run(label: string, steps: number, top: number): Promise<number> {
   return times.minMs;
 }
 
+// ---------------------------------------------------------------- data parallel (2 workers)
+
+interface DpMessage {
+  cmd: 'ready' | 'grads' | 'applied';
+  grads?: Float32Array;
+  cpuMs?: number;
+}
+
+/** Worker side: a model replica on its own wasm backend training on half batches. */
+async function dpWorker(): Promise<void> {
+  const port = parentPort!;
+  const { weights, half, seed } = workerData as { weights: { data: Float32Array; shape: number[] }[]; half: number; seed: number };
+  await selectBackend({ prefer: 'wasm' });
+  const model = buildSeedModel();
+  model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  const optimizer = tf.train.rmsprop(1e-3);
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const x = tf.randomNormal([half, ...INPUT], 0, 1, 'float32', seed);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: half }, (_, i) => (i * 7 + seed) % 10), 'int32'), 10);
+  port.on('message', (msg: { cmd: 'step' } | { cmd: 'apply'; grads: Float32Array } | { cmd: 'stop' }) => {
+    if (msg.cmd === 'step') {
+      const c0 = process.cpuUsage();
+      const { grads } = optimizer.computeGradients(
+        () => tf.tidy(() => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar),
+        vars,
+      );
+      const flat = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
+      let offset = 0;
+      for (const v of vars) {
+        flat.set(grads[v.name].dataSync(), offset);
+        offset += v.size;
+      }
+      tf.dispose(Object.values(grads));
+      const c = process.cpuUsage(c0);
+      port.postMessage({ cmd: 'grads', grads: flat, cpuMs: (c.user + c.system) / 1000 } satisfies DpMessage, [flat.buffer]);
+    } else if (msg.cmd === 'apply') {
+      const named: tf.NamedTensorMap = {};
+      let offset = 0;
+      for (const v of vars) {
+        named[v.name] = tf.tensor(msg.grads.subarray(offset, offset + v.size), v.shape);
+        offset += v.size;
+      }
+      optimizer.applyGradients(named);
+      tf.dispose(Object.values(named));
+      port.postMessage({ cmd: 'applied' } satisfies DpMessage);
+    } else {
+      port.close();
+      process.exit(0);
+    }
+  });
+  port.postMessage({ cmd: 'ready' } satisfies DpMessage);
+}
+
+function nextMessage(worker: Worker): Promise<DpMessage> {
+  return new Promise((resolve) => worker.once('message', resolve));
+}
+
+/** Main side: ms per step of batch 32 split over `workers` replicas. */
+async function runDataParallel(steps: number, workers = 2): Promise<number> {
+  const template = buildSeedModel();
+  const weights = template.getWeights().map((w) => ({ data: w.dataSync() as Float32Array, shape: w.shape }));
+  template.dispose();
+  const pool = Array.from({ length: workers }, (_, rank) =>
+    // A .ts worker entry needs tsx's CommonJS hook inside the worker too.
+    new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, {
+      eval: true,
+      workerData: { weights, half: BATCH / workers, seed: rank + 1 },
+    }),
+  );
+  for (const w of pool) w.on('error', (err) => { console.error(err); process.exit(1); });
+  await Promise.all(pool.map(nextMessage));
+  const step = async (): Promise<number> => {
+    const replies = await Promise.all(pool.map((w) => { const m = nextMessage(w); w.postMessage({ cmd: 'step' }); return m; }));
+    const sum = replies[0].grads!;
+    for (const r of replies.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] += r.grads![i];
+    for (let i = 0; i < sum.length; i++) sum[i] /= workers;
+    await Promise.all(pool.map((w) => { const m = nextMessage(w); w.postMessage({ cmd: 'apply', grads: sum }); return m; }));
+    return Math.max(...replies.map((r) => r.cpuMs ?? 0));
+  };
+  for (let i = 0; i < 2; i++) await step(); // warm-up
+  const times: number[] = [];
+  let workerCpu = 0;
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    workerCpu += await step();
+    times.push(performance.now() - t0);
+  }
+  for (const w of pool) w.postMessage({ cmd: 'stop' });
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  console.log(`\n## data parallel: ${workers} wasm workers x batch ${BATCH / workers}`);
+  console.log(`  median ${median.toFixed(1)} ms/step -> ${epochSeconds(median)}`);
+  console.log(`  min    ${times[0].toFixed(1)} ms/step -> ${epochSeconds(times[0])}`);
+  console.log(`  process CPU time during the workers' gradient passes: ${(workerCpu / steps).toFixed(1)} ms/step (all threads)`);
+  return times[0];
+}
+
 async function main(): Promise<void> {
   const steps = Number(argValue('steps', '10'));
   const top = Number(argValue('top', '15'));
@@ -187,13 +292,13 @@ async function main(): Promise<void> {
   console.log(`backend: ${selection.name} (requested ${selection.requested}); SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')}, threads 1`);
   if (selection.name !== 'wasm') throw new Error(`wasm backend unavailable: ${JSON.stringify(selection.fallbacks)}`);
   const results: Record<string, number> = {};
-  if (mode === 'both' || mode === 'stock') {
+  if (mode === 'both' || mode === 'stock' || mode === 'all') {
     unregisterWasmTrainingKernels();
     registerWasmTrainingKernels({ only: ['Conv2DBackpropFilter'] });
     results.stock = await run('stock wasm kernels (+ melbook Conv2DBackpropFilter)', steps, top);
     unregisterWasmTrainingKernels();
   }
-  if (mode === 'both' || mode === 'melbook') {
+  if (mode === 'both' || mode === 'melbook' || mode === 'all') {
     unregisterWasmTrainingKernels();
     registerWasmTrainingKernels();
     results.melbook = await run('melbook wasm training kernels', steps, top);
@@ -201,9 +306,10 @@ async function main(): Promise<void> {
   if (results.stock && results.melbook) {
     console.log(`\nspeed-up: ${(results.stock / results.melbook).toFixed(2)}x`);
   }
+  if (mode === 'dp' || mode === 'all') results.dp = await runDataParallel(steps);
 }
 
-main().catch((err) => {
+(isMainThread ? main() : dpWorker()).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

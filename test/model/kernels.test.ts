@@ -126,6 +126,25 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
+  test('Conv2DBackpropFilter matches when a large batch is split into chunks (uneven last chunk)', async () => {
+    // dy of [5, 64, 63, 32] is chunked two images at a time: chunks of 2, 2 and 1.
+    for (const [s, pad] of [[1, 'same'], [2, 'valid']] as const) {
+      const oh = convOutSize(64, 3, s, pad);
+      const ow = convOutSize(63, 3, s, pad);
+      await compare(
+        {
+          kernel: 'Conv2DBackpropFilter',
+          inputs: {
+            x: { data: values(5 * 64 * 63, 77), shape: [5, 64, 63, 1] },
+            dy: { data: values(5 * oh * ow * 32, 78), shape: [5, oh, ow, 32] },
+          },
+          attrs: { strides: s, pad, dataFormat: 'NHWC', filterShape: [3, 3, 1, 32] },
+        },
+        `dW chunked s=${s} ${pad}`,
+      );
+    }
+  });
+
   test('Conv2DBackpropInput matches over strides, paddings, kernel sizes, channels and batch sizes', async () => {
     for (const { s, pad, k, ci, co, b, seed } of convGrid()) {
       const oh = convOutSize(H, k, s, pad);

@@ -1,5 +1,5 @@
 /**
- * `Conv2DBackpropFilter` for wasm (tfjs-backend-wasm 4.22 has none), as one XNNPACK Conv2D.
+ * `Conv2DBackpropFilter` for wasm (tfjs-backend-wasm 4.22 has none), as XNNPACK Conv2Ds.
  *
  * The filter gradient of a stride-s convolution with padding (pT, pL),
  *
@@ -8,19 +8,17 @@
  * is itself a convolution with the roles of the axes swapped: input x' = x transposed to
  * [Ci, H, W, B] (ci is the batch, b the channels), filter dy' = dy transposed to
  * [OH, OW, B, Co], stride 1 and *dilation* (sH, sW), padding (pT, pL) at the top/left and
- * whatever makes the output exactly [Ci, KH, KW, Co]; one last transpose gives [KH, KW, Ci, Co].
+ * whatever makes the output exactly [Ci, KH, KW, Co]; one last reordering gives [KH, KW, Ci, Co].
  * Rows/columns of x that no window reaches (a negative bottom/right padding) are cropped first.
  *
- * XNNPACK packs (copies and re-lays out) the filter operand on every call, at a cost roughly
- * proportional to its size, so when x is the smaller operand and the stride is 1 the mirrored
- * formulation is used instead: input dy' = dy as [Co, OH, OW, B], filter x' = x as
- * [H, W, B, Ci], padding (KH-1-pT, KH-1-pB) x (KW-1-pL, KW-1-pR); its output [Co, KH, KW, Ci]
- * holds dW rotated by 180 degrees. For the seed network's first layer (Ci = 1) this packs
- * 129k values instead of 4.1M.
+ * XNNPACK packs (copies and re-lays out) the filter operand, here dy, on every call, at a cost
+ * that grows faster than linearly with its size (4.1M values for the seed network's first layer
+ * cost ~65 ms in one piece). So the batch is split into chunks whose dy' has about 2^18 values,
+ * one Conv2D per chunk, and the partial gradients are summed: 27 ms instead of 75 ms for that
+ * layer. The transposes are plain JS (block copies within the heap for dy).
  */
 import * as tf from '@tensorflow/tfjs';
-import { transpose4d } from './layout';
-import { BackendWasm, f32, release, runWasmKernel, TensorInfo, WasmKernelArgs } from './wasm-internals';
+import { BackendWasm, f32, heapF32, release, runWasmKernel, TensorInfo, WasmKernelArgs } from './wasm-internals';
 
 /** Output shape: the `filterShape` attribute, [KH, KW, Ci, Co]. */
 export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
@@ -42,90 +40,87 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
-  const xSize = tf.util.sizeFromShape(x.shape);
-  const dySize = tf.util.sizeFromShape(dy.shape);
-  if (strideHeight === 1 && strideWidth === 1 && xSize < dySize) {
-    const padBottom = outHeight + filterHeight - 1 - inHeight - padTop;
-    const padRight = outWidth + filterWidth - 1 - inWidth - padLeft;
-    const mirrored = [filterHeight - 1 - padTop, filterHeight - 1 - padBottom, filterWidth - 1 - padLeft, filterWidth - 1 - padRight];
-    if (Math.min(...mirrored) >= 0) return viaMirrored(backend, x, dy, mirrored, [filterHeight, filterWidth]);
-  }
   // Rows of the (virtually padded) input that the dilated dy' still covers past the last window.
   const padBottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - padTop;
   const padRight = filterWidth + (outWidth - 1) * strideWidth - inWidth - padLeft;
 
-  const temps: TensorInfo[] = [];
-  try {
-    let xT = transpose4d(backend, x, [3, 1, 2, 0]);
-    temps.push(xT);
-    if (padBottom < 0 || padRight < 0) {
-      const [ci, , , b] = xT.shape;
-      xT = runWasmKernel('Slice', backend, { x: xT }, {
-        begin: [0, 0, 0, 0],
-        size: [ci, inHeight + Math.min(padBottom, 0), inWidth + Math.min(padRight, 0), b],
+  const useRows = inHeight + Math.min(padBottom, 0);
+  const useCols = inWidth + Math.min(padRight, 0);
+  const [batch, , , inChannels] = x.shape;
+  const outChannels = dy.shape[3];
+  const pixels = outHeight * outWidth;
+  // Batch chunk: keep each chunk's filter operand near FILTER_CHUNK_FLOATS (packing cost grows
+  // faster than linearly with the filter size).
+  const chunk = Math.max(1, Math.min(batch, Math.floor(FILTER_CHUNK_FLOATS / (pixels * outChannels))));
+  const acc = new Float32Array(inChannels * filterHeight * filterWidth * outChannels);
+  const explicitPad = [[0, 0], [padTop, Math.max(padBottom, 0)], [padLeft, Math.max(padRight, 0)], [0, 0]];
+  for (let b0 = 0; b0 < batch; b0 += chunk) {
+    const bc = Math.min(chunk, batch - b0);
+    const xT = backend.makeOutput([inChannels, useRows, useCols, bc], 'float32');
+    const dyT = backend.makeOutput([outHeight, outWidth, bc, outChannels], 'float32');
+    let partial: TensorInfo | undefined;
+    try {
+      packInput(backend, x, xT, b0);
+      packFilter(backend, dy, dyT, b0);
+      partial = runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
+        strides: [1, 1],
+        pad: explicitPad as unknown as tf.NamedAttrMap[string],
+        dataFormat: 'NHWC',
+        dilations: [strideHeight, strideWidth],
+        dimRoundingMode: undefined as unknown as string,
       });
-      temps.push(xT);
+      const values = f32(backend, partial);
+      for (let i = 0; i < acc.length; i++) acc[i] += values[i];
+    } finally {
+      release(backend, xT);
+      release(backend, dyT);
+      if (partial) release(backend, partial);
     }
-    const dyT = transpose4d(backend, dy, [1, 2, 0, 3]);
-    temps.push(dyT);
-    const explicit = [
-      [0, 0],
-      [padTop, Math.max(padBottom, 0)],
-      [padLeft, Math.max(padRight, 0)],
-      [0, 0],
-    ];
-    const grad = runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
-      strides: [1, 1],
-      pad: explicit as unknown as tf.NamedAttrMap[string],
-      dataFormat: 'NHWC',
-      dilations: [strideHeight, strideWidth],
-      dimRoundingMode: undefined as unknown as string,
-    });
-    temps.push(grad);
-    return transpose4d(backend, grad, [1, 2, 0, 3]);
-  } finally {
-    for (const t of temps) release(backend, t);
+  }
+  // acc is [Ci, KH, KW, Co]; the gradient is [KH, KW, Ci, Co].
+  const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  const dst = f32(backend, out);
+  const taps = filterHeight * filterWidth;
+  for (let ci = 0; ci < inChannels; ci++) {
+    for (let t = 0; t < taps; t++) {
+      dst.set(acc.subarray((ci * taps + t) * outChannels, (ci * taps + t + 1) * outChannels), (t * inChannels + ci) * outChannels);
+    }
+  }
+  return out;
+}
+
+/** Target size (floats) of one batch chunk's filter operand, dy as [OH, OW, bc, Co]. */
+const FILTER_CHUNK_FLOATS = 1 << 18;
+
+/** x[b0 + b, h, w, ci] -> xT[ci, h, w, b] for the rows/cols xT keeps. */
+function packInput(backend: BackendWasm, x: TensorInfo, xT: TensorInfo, b0: number): void {
+  const [, inHeight, inWidth, ci] = x.shape;
+  const [, rows, cols, bc] = xT.shape;
+  const src = f32(backend, x);
+  const dst = f32(backend, xT);
+  const planeStride = rows * cols * bc;
+  for (let b = 0; b < bc; b++) {
+    for (let h = 0; h < rows; h++) {
+      let s = (((b0 + b) * inHeight + h) * inWidth) * ci;
+      let d = h * cols * bc + b;
+      for (let w = 0; w < cols; w++, s += ci, d += bc) {
+        for (let c = 0; c < ci; c++) dst[d + c * planeStride] = src[s + c];
+      }
+    }
   }
 }
 
-/** The mirrored formulation (stride 1): dy is the conv input, x the filter. */
-function viaMirrored(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  [top, bottom, left, right]: number[],
-  [kh, kw]: number[],
-): TensorInfo {
-  const temps: TensorInfo[] = [];
-  try {
-    const dyT = transpose4d(backend, dy, [3, 1, 2, 0]);
-    temps.push(dyT);
-    const xT = transpose4d(backend, x, [1, 2, 0, 3]);
-    temps.push(xT);
-    const rotated = runWasmKernel('Conv2D', backend, { x: dyT, filter: xT }, {
-      strides: [1, 1],
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as tf.NamedAttrMap[string],
-      dataFormat: 'NHWC',
-      dilations: [1, 1],
-      dimRoundingMode: undefined as unknown as string,
-    });
-    temps.push(rotated);
-    const [co, , , ci] = rotated.shape;
-    const out = backend.makeOutput([kh, kw, ci, co], 'float32');
-    const src = f32(backend, rotated);
-    const dst = f32(backend, out);
-    // dst[r, c, i, o] = src[o, kh-1-r, kw-1-c, i]
-    for (let o = 0; o < co; o++) {
-      for (let r = 0; r < kh; r++) {
-        for (let c = 0; c < kw; c++) {
-          const s0 = ((o * kh + (kh - 1 - r)) * kw + (kw - 1 - c)) * ci;
-          const d0 = (r * kw + c) * ci * co + o;
-          for (let i = 0; i < ci; i++) dst[d0 + i * co] = src[s0 + i];
-        }
-      }
-    }
-    return out;
-  } finally {
-    for (const t of temps) release(backend, t);
+/** dy[b0 + b, oh, ow, co] -> dyT[oh, ow, b, co]: whole Co rows, copied within the heap. */
+function packFilter(backend: BackendWasm, dy: TensorInfo, dyT: TensorInfo, b0: number): void {
+  const [, oh, ow, co] = dy.shape;
+  const bc = dyT.shape[2];
+  const { heap, offsetOf } = heapF32(backend);
+  const src = offsetOf(dy);
+  const dst = offsetOf(dyT);
+  const pixels = oh * ow;
+  for (let b = 0; b < bc; b++) {
+    let s = src + (b0 + b) * pixels * co;
+    let d = dst + b * co;
+    for (let p = 0; p < pixels; p++, s += co, d += bc * co) heap.copyWithin(d, s, s + co);
   }
 }

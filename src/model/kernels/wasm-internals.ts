@@ -60,3 +60,15 @@ export function f32(backend: BackendWasm, info: TensorInfo): Float32Array {
 export function reshapeInfo(backend: BackendWasm, x: TensorInfo, shape: number[]): TensorInfo {
   return runWasmKernel('Reshape', backend, { x }, { shape });
 }
+
+/**
+ * The whole wasm heap as float32 and a tensor's element offset in it, for allocation-free
+ * block copies between tensors (`heap.copyWithin`). Same validity rule as `f32`.
+ */
+export function heapF32(backend: BackendWasm): { heap: Float32Array; offsetOf: (info: TensorInfo) => number } {
+  const wasm = backend.wasm as unknown as { HEAPF32: Float32Array };
+  return {
+    heap: wasm.HEAPF32,
+    offsetOf: (info) => (backend.dataIdMap.get(info.dataId) as unknown as { memoryOffset: number }).memoryOffset >>> 2,
+  };
+}
