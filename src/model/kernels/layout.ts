@@ -153,7 +153,15 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
       return out;
     }
     const acc = new Float64Array(inner);
-    for (let r = 0, base = 0; r < outer; r++, base += inner) {
+    // Four rows per pass: a quarter of the accumulator loads and stores.
+    let r = 0;
+    for (let base = 0; r + 4 <= outer; r += 4, base += 4 * inner) {
+      const b1 = base + inner;
+      const b2 = b1 + inner;
+      const b3 = b2 + inner;
+      for (let c = 0; c < inner; c++) acc[c] += src[base + c] + src[b1 + c] + (src[b2 + c] + src[b3 + c]);
+    }
+    for (let base = r * inner; r < outer; r++, base += inner) {
       for (let c = 0; c < inner; c++) acc[c] += src[base + c];
     }
     if (kind === 'mean') for (let c = 0; c < inner; c++) dst[c] = acc[c] / outer;

@@ -2,18 +2,19 @@
  * `MaxPoolGrad` for wasm as one pass over typed arrays (the stock kernel loops per dx pixel
  * over every window that could contain it).
  *
- * For each output pixel (b, oh, ow) the argmax of each channel's window is recomputed from the
- * forward input, keeping the *first* strictly greater value in row-major window order — the
- * cpu backend's tie rule — and dy is added to dx there. Windows whose values are all NaN or
- * -Infinity pass no gradient, as on cpu. Channels are the innermost loop (NHWC), so every
- * read is sequential.
+ * For each output pixel (b, oh, ow) and channel the argmax of the window is found in the forward
+ * input, keeping the *first* maximum in row-major window order — the cpu backend's tie rule —
+ * and dy is added to dx there. The forward output (the window max, computed by XNNPACK) guides
+ * the search: the first pixel equal to it is the argmax, and the search stops there. Where that
+ * max is unusable (NaN) or not found, the window is scanned for the first strictly greater value,
+ * as on cpu; windows whose values are all NaN or -Infinity pass no gradient, as on cpu.
  */
 import * as tf from '@tensorflow/tfjs';
 import { f32, TensorInfo, WasmKernelArgs } from './wasm-internals';
 
 /** Output shape: the forward input's, [B, H, W, C]. */
 export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
-  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output?: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
@@ -27,6 +28,7 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
   const x = f32(backend, input);
   const g = f32(backend, dy);
   const out = f32(backend, dx);
+  const y = output && output.dtype === 'float32' ? f32(backend, output) : undefined;
   out.fill(0);
   const { batchSize, inHeight, inWidth, outHeight, outWidth, inChannels: c, strideHeight, strideWidth } = info;
   const fh = info.effectiveFilterHeight;
@@ -49,14 +51,29 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
         const rows = rEnd - rStart;
         const cols = cEnd - cStart;
         for (let ch = 0; ch < c; ch++, dyIndex++) {
-          let best = -Infinity;
           let at = -1;
-          for (let r = 0, rowBase = windowBase + ch; r < rows; r++, rowBase += rowStride) {
-            for (let col = 0, i = rowBase; col < cols; col++, i += c) {
-              const v = x[i];
-              if (v > best) {
-                best = v;
-                at = i;
+          const m = y === undefined ? NaN : y[dyIndex];
+          if (m === m && m !== -Infinity) {
+            // Guided by the forward output: the first pixel equal to the window max.
+            search: for (let r = 0, rowBase = windowBase + ch; r < rows; r++, rowBase += rowStride) {
+              for (let col = 0, i = rowBase; col < cols; col++, i += c) {
+                if (x[i] === m) {
+                  at = i;
+                  break search;
+                }
+              }
+            }
+          }
+          if (at < 0) {
+            // No usable max (NaN, -Infinity or not found): scan for the first strictly greater value.
+            let best = -Infinity;
+            for (let r = 0, rowBase = windowBase + ch; r < rows; r++, rowBase += rowStride) {
+              for (let col = 0, i = rowBase; col < cols; col++, i += c) {
+                const v = x[i];
+                if (v > best) {
+                  best = v;
+                  at = i;
+                }
               }
             }
           }
