@@ -64,10 +64,16 @@ export interface TslabEngineOptions {
   tslabDir?: string;
   /** Grace for a requested shutdown before the process group is killed, ms. Default: 3000. */
   shutdownGraceMs?: number;
+  /**
+   * How to interrupt: `signal` sends SIGINT to the kernel's process group; `message` sends an
+   * interrupt_request on the control channel and falls back to SIGINT when no reply comes
+   * within `interruptReplyMs`. Default: `signal`, because tslab's kernel spec sets no
+   * `interrupt_mode` (so Jupyter's default, signal, applies) and tslab ignores interrupt_request.
+   */
+  interruptMode?: 'signal' | 'message';
+  /** How long `message` interrupts wait for interrupt_reply, ms. Default: 1000. */
+  interruptReplyMs?: number;
 }
-
-/** tslab's kernel spec sets no `interrupt_mode`, so Jupyter's default applies: a SIGINT. */
-export const TSLAB_INTERRUPT_MODE: 'signal' | 'message' = 'signal';
 
 export function tslabEngine(options: TslabEngineOptions = {}): Engine {
   return {
@@ -86,7 +92,7 @@ class TslabSession implements KernelSession {
   private constructor(
     private readonly kernel: KernelProcess,
     private readonly client: JupyterClient,
-    private readonly graceMs: number,
+    private readonly options: TslabEngineOptions,
   ) {
     this.description = `tslab kernel (pid ${kernel.pid})`;
     this.died = kernel.exited.then((exit) => {
@@ -102,7 +108,7 @@ class TslabSession implements KernelSession {
   static async start(engine: TslabEngineOptions, options: EngineStartOptions): Promise<TslabSession> {
     const kernel = await startKernelProcess({ cwd: options.cwd, js: engine.js, tslabDir: engine.tslabDir });
     const client = new JupyterClient(kernel.connection, `melbook-${kernel.pid}-${Date.now()}`);
-    const session = new TslabSession(kernel, client, engine.shutdownGraceMs ?? 3000);
+    const session = new TslabSession(kernel, client, engine);
     try {
       client.connect();
       await session.waitForReady(options.startupTimeoutMs ?? 60_000);
@@ -140,20 +146,24 @@ class TslabSession implements KernelSession {
   }
 
   async interrupt(): Promise<void> {
-    if (TSLAB_INTERRUPT_MODE === 'signal') {
-      this.kernel.signal('SIGINT');
-      return;
+    if (this.options.interruptMode === 'message') {
+      const timeoutMs = this.options.interruptReplyMs ?? 1000;
+      try {
+        await this.client.request('control', 'interrupt_request', {}, { timeoutMs }).reply;
+        return;
+      } catch { /* no interrupt_reply: fall back to the signal */ }
     }
-    await this.client.request('control', 'interrupt_request', {}, { timeoutMs: this.graceMs }).reply;
+    this.kernel.signal('SIGINT');
   }
 
   shutdown(): Promise<void> {
+    const graceMs = this.options.shutdownGraceMs ?? 3000;
     this.shuttingDown ??= (async () => {
       if (!this.kernel.exitStatus()) {
         try {
-          await this.client.request('control', 'shutdown_request', { restart: false }, { timeoutMs: this.graceMs }).reply;
+          await this.client.request('control', 'shutdown_request', { restart: false }, { timeoutMs: graceMs }).reply;
         } catch { /* not answering: killed below */ }
-        const timer = new Promise((resolve) => setTimeout(resolve, this.graceMs).unref());
+        const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
         await Promise.race([this.kernel.exited, timer]);
       }
       await this.kernel.kill();
