@@ -10,7 +10,7 @@
  * `metadata.melbook` records paths, parameters, times and whether it failed.
  */
 import * as path from 'node:path';
-import { KernelError, NotebookExecutionError } from '../errors';
+import { ConfigError, KernelError, NotebookExecutionError } from '../errors';
 import { CellExecution, Engine, KernelSession, tslabEngine } from './engine';
 import { addErrorCells, removeErrorCells } from './error-cells';
 import { CodeCell, ErrorOutput, Notebook, Output, readNotebook, writeNotebook } from './notebook-io';
@@ -108,6 +108,7 @@ export async function executeNotebook(input: string, output: string, options: Ex
   const opts = resolveOptions(input, options);
   const started = Date.now();
   let nb = parameterizeNotebook(removeErrorCells(await readNotebook(input)), opts.parameters);
+  checkLanguage(nb, input);
   nb = prepare(nb, input, output, opts);
   const codeCells = nb.cells.map((c, i) => [c, i] as const).filter(([c]) => c.cell_type === 'code');
   const progress = (phase: ProgressEvent['phase'], cell: number, cellIndex: number, status?: CellStatus) =>
@@ -210,6 +211,14 @@ function prepare(nb: Notebook, input: string, output: string, opts: ResolvedExec
     exception: null,
   };
   return copy;
+}
+
+/** Refuses a notebook written for another language (a Python notebook would fail cell by cell). */
+function checkLanguage(nb: Notebook, file: string): void {
+  const spec = nb.metadata.kernelspec as { language?: unknown } | undefined;
+  const language = spec?.language ?? (nb.metadata.language_info as { name?: unknown } | undefined)?.name;
+  if (language === undefined || language === 'typescript' || language === 'javascript') return;
+  throw new ConfigError('metadata.kernelspec.language', language, 'melbook runs TypeScript/JavaScript notebooks with tslab; pick the TypeScript kernel in Jupyter (`melbook kernel install`) and save the notebook again', { file });
 }
 
 function cellMeta(cell: CodeCell): CellRunMetadata {

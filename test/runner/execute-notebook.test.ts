@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { KernelError, NotebookExecutionError } from '../../src/errors';
+import { ConfigError, KernelError, NotebookExecutionError } from '../../src/errors';
 import { ERROR_CELL_TAG } from '../../src/runner/error-cells';
 import { CellRunMetadata, ExecuteNotebookOptions, ProgressEvent, executeNotebook } from '../../src/runner/execute';
 import { liveKernelPids } from '../../src/runner/kernel';
-import { CodeCell, Notebook, Output, readNotebook } from '../../src/runner/notebook-io';
+import { CodeCell, Notebook, Output, readNotebook, writeNotebook } from '../../src/runner/notebook-io';
 import { waitUntilGone } from './helpers/processes';
 
 const fixture = (name: string) => path.resolve(__dirname, '../fixtures/notebooks', name);
@@ -63,7 +63,7 @@ describe('executing a notebook with the tslab kernel', () => {
     assert.deepEqual(text.map((c) => c.cell_type), ['markdown', 'raw']);
     assert.ok(text.every((c) => c.metadata.melbook === undefined), 'markdown and raw cells are not run');
     assert.deepEqual((saved.metadata.melbook as { parameters: unknown }).parameters, { greeting: 'hej', repeat: 3 });
-    assert.deepEqual(logged.filter(([s]) => s === 'stdout').map(([, t]) => t).join(''), '3\nhej hej hej\n63\n'.replace('3\n', ''));
+    assert.deepEqual(logged.filter(([s]) => s === 'stdout').map(([, t]) => t).join(''), 'hej hej hej\n63\n');
     assert.deepEqual(logged.filter(([s]) => s === 'stderr').map(([, t]) => t), ['note on stderr\n']);
     assert.deepEqual(events.filter((e) => e.phase === 'cell-start').map((e) => `${e.cell}/${e.cells}`), ['1/5', '2/5', '3/5', '4/5', '5/5']);
     assert.equal(events.at(-1)?.phase, 'end');
@@ -124,6 +124,17 @@ describe('executing a notebook with the tslab kernel', () => {
     assert.ok(slow.outputs.some((o) => o.output_type === 'error' && o.ename === 'CellTimeoutError'));
     assert.equal(meta(codeCells(saved)[2]).status, 'pending');
     assert.deepEqual(orphans, []);
+  });
+
+  test('a notebook written for another language is refused before a kernel starts', async () => {
+    const python = path.join(tmp, 'python.ipynb');
+    await writeNotebook(python, {
+      nbformat: 4, nbformat_minor: 5, cells: [],
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    });
+    await assert.rejects(executeNotebook(python, path.join(tmp, 'python-out.ipynb')), (e: unknown) =>
+      e instanceof ConfigError && /python\.ipynb: metadata\.kernelspec\.language: got "python"/.test(e.message));
+    assert.deepEqual(liveKernelPids(), []);
   });
 
   test('a kernel that dies in a cell is reported as a dead kernel, not a hang', async () => {
