@@ -6,7 +6,7 @@
  *
  * It knows nothing about processes: `kernel.ts` starts the kernel, `engine.ts` joins both.
  */
-import * as zmq from 'zeromq';
+import type * as Zmq from 'zeromq';
 import { KernelError } from '../errors';
 import { JupyterMessage, deserialize, newRequest, serialize } from './jupyter-messages';
 
@@ -55,14 +55,20 @@ interface Waiter {
 
 export class JupyterClient {
   readonly session: string;
-  private readonly shell = new zmq.Dealer({ linger: 0 });
-  private readonly control = new zmq.Dealer({ linger: 0 });
-  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  private readonly shell: Zmq.Dealer;
+  private readonly control: Zmq.Dealer;
+  private readonly iopub: Zmq.Subscriber;
   private readonly waiters = new Map<string, Waiter>();
   private closedWith: Error | null = null;
 
   constructor(private readonly connection: ConnectionInfo, session: string) {
     this.session = session;
+    // Loaded here, not at import: importing melbook (e.g. in a notebook) must not load the addon.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const zmq = require('zeromq') as typeof Zmq;
+    this.shell = new zmq.Dealer({ linger: 0 });
+    this.control = new zmq.Dealer({ linger: 0 });
+    this.iopub = new zmq.Subscriber({ linger: 0 });
   }
 
   /** Connects all sockets. The kernel need not be listening yet: ZeroMQ reconnects. */
@@ -138,7 +144,7 @@ export class JupyterClient {
     waiter.rejectIdle(error);
   }
 
-  private async pump(socket: zmq.Dealer | zmq.Subscriber, kind: 'reply' | 'iopub'): Promise<void> {
+  private async pump(socket: Zmq.Dealer | Zmq.Subscriber, kind: 'reply' | 'iopub'): Promise<void> {
     try {
       for await (const frames of socket) {
         let message: JupyterMessage;

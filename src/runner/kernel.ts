@@ -63,14 +63,17 @@ export interface KernelProcess {
 const WATCHDOG_SOURCE = `'use strict';
 // melbook: exit this kernel when the runner that started it goes away, removing the
 // runner's temporary folder (connection file and this script) that nobody else will.
-const orphaned = () => {
-  try { require('fs').rmSync(__dirname, { recursive: true, force: true }); } catch {}
-  process.exit(129);
-};
-process.stdin.on('end', orphaned);
-process.stdin.on('error', orphaned);
-process.stdin.resume();
-process.stdin.unref();
+// Worker threads inherit --require: only the kernel's main thread watches stdin.
+if (require('worker_threads').isMainThread) {
+  const orphaned = () => {
+    try { require('fs').rmSync(__dirname, { recursive: true, force: true }); } catch {}
+    process.exit(129);
+  };
+  process.stdin.on('end', orphaned);
+  process.stdin.on('error', orphaned);
+  process.stdin.resume();
+  process.stdin.unref();
+}
 `;
 
 /** Resolves the tslab package directory this package depends on. */
