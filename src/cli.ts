@@ -7,6 +7,7 @@ import { MelbookError } from './errors';
 import { preprocessCommand } from './cli/preprocess';
 import { fetchFsddCommand, verifyCommand } from './cli/data';
 import { trainCommand, predictCommand, runsCommand, compareCommand } from './cli/train';
+import { runCommand, kernelInstallCommand } from './cli/pipeline';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -75,6 +76,26 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .argument('<run-ids...>', 'run ids')
     .option('--root <dir>', 'tracking root', 'runs')
     .action((ids, opts) => run(() => compareCommand(ids, opts)));
+
+  program
+    .command('run')
+    .description('run the stage notebooks headless as one tracked pipeline run, then render its report')
+    .addOption(configOption())
+    .addOption(setOption())
+    .option('--only <stage>', 'run only this stage (01-preprocess, 02-dataset, 03-train, 04-evaluate)')
+    .option('--from <stage>', 'start at this stage')
+    .option('--log-output', "stream the cells' stdout and stderr live")
+    .option('--cell-timeout <seconds>', 'interrupt a cell running longer than this', '1800')
+    .option('--no-report', 'do not render the HTML report')
+    .action((opts) => run(() => runCommand(opts)));
+
+  const kernel = program.command('kernel').description('the TypeScript Jupyter kernel (tslab) of this project');
+  kernel
+    .command('install')
+    .description("register this project's tslab as the TypeScript kernel for Jupyter (per user; --prefix for an environment)")
+    .option('--prefix <dir>', 'install under <dir>/share/jupyter/kernels')
+    .option('--js', 'also install the JavaScript kernel (jslab)')
+    .action((opts) => run(() => kernelInstallCommand(opts)));
 
   return program;
 }

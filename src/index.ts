@@ -70,3 +70,11 @@ export {
 
 // Figures
 export * from './viz';
+
+// Notebook stages and the headless pipeline
+export { openStage, resolveConfigPaths, STAGES, type StageName, type StageContext, type StageParameters } from './stages/context';
+export {
+  featureDirFor, preprocessStage, showPreprocessSummary, pickClips, showClips, datasetStage, showDatasetSummary, previewBatch,
+  trainStageInRun, showTrainingCurves, findModelDir, evaluateStage, showEvaluation, showMisclassified,
+} from './stages/notebook-stages';
+export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';

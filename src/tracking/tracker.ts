@@ -114,6 +114,19 @@ export class Tracker {
     return this.store.getRun(runId);
   }
 
+  /**
+   * A handle on an existing run, to log more into it from another process (each pipeline
+   * notebook logs into the pipeline's run). Does not change its status; a TrackingError if
+   * the run has already ended.
+   */
+  async openRun(runId: string): Promise<RunHandle> {
+    const run = await this.store.getRun(runId);
+    if (run.info.status !== 'RUNNING') {
+      throw new TrackingError(`run ${runId} is ${run.info.status}, not RUNNING; start a new run or pass the id of a running one`);
+    }
+    return new RunHandle(this.store, run.info, this.opts.now);
+  }
+
   /** Runs of one experiment (by name), or of every experiment, newest first. */
   async listRuns(experimentName?: string): Promise<Run[]> {
     const exps = experimentName === undefined ? await this.store.listExperiments() : [await this.store.getExperimentByName(experimentName)];
