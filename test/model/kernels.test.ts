@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/model/backend';
 import { WASM_TRAINING_KERNEL_NAMES } from '../../src/model/kernels';
+import { MelbookError } from '../../src/errors';
 
 const MAX_REL_ERR = 1e-5;
 const worst: Record<string, number> = {};
@@ -143,6 +144,16 @@ describe('wasm training kernels match the cpu backend', () => {
         `dW chunked s=${s} ${pad}`,
       );
     }
+  });
+
+  test('Conv2DBackpropFilter rejects channels-first data with an error that names the fix', () => {
+    const x = tf.zeros([1, 2, 5, 5]);
+    const dy = tf.zeros([1, 3, 5, 5]);
+    assert.throws(
+      () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] }),
+      (err: unknown) => err instanceof MelbookError && /NCHW.*channelsLast.*MELBOOK_BACKEND=cpu/.test(err.message),
+    );
+    tf.dispose([x, dy]);
   });
 
   test('Conv2DBackpropInput matches over strides, paddings, kernel sizes, channels and batch sizes', async () => {

@@ -18,6 +18,7 @@
  * layer. The transposes are plain JS (block copies within the heap for dy).
  */
 import * as tf from '@tensorflow/tfjs';
+import { MelbookError } from '../../errors';
 import { BackendWasm, f32, heapF32, release, runWasmKernel, TensorInfo, WasmKernelArgs } from './wasm-internals';
 
 /** Output shape: the `filterShape` attribute, [KH, KW, Ci, Co]. */
@@ -35,7 +36,9 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
   if (info.dataFormat !== 'channelsLast') {
-    throw new Error(`melbook wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'`);
+    throw new MelbookError(
+      `wasm Conv2DBackpropFilter: dataFormat '${dataFormat}' is not supported; use channelsLast (NHWC) layers or MELBOOK_BACKEND=cpu`,
+    );
   }
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const padTop = info.padInfo.top;

@@ -14,6 +14,7 @@
  * kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MelbookError } from '../../errors';
 import { BackendWasm, f32, release, runWasmKernel, TensorInfo, WasmKernelArgs, WasmKernelFunc } from './wasm-internals';
 
 /** Output shape: the `inputShape` attribute, [B, H, W, Ci]. */
@@ -38,7 +39,11 @@ export function makeConv2DBackpropInputWasm(stock: WasmKernelFunc | undefined): 
     const padBottom = inHeight - 1 + info.padInfo.top - (outHeight - 1) * strideHeight;
     const padRight = inWidth - 1 + info.padInfo.left - (outWidth - 1) * strideWidth;
     if (info.dataFormat !== 'channelsLast' || Math.min(padTop, padLeft, padBottom, padRight) < 0) {
-      if (!stock) throw new Error(`melbook wasm Conv2DBackpropInput cannot handle pad ${JSON.stringify(pad)} / ${dataFormat}`);
+      if (!stock) {
+        throw new MelbookError(
+          `wasm Conv2DBackpropInput: pad ${JSON.stringify(pad)} with dataFormat '${dataFormat}' is not supported; use 'same'/'valid' NHWC convolutions or MELBOOK_BACKEND=cpu`,
+        );
+      }
       return stock(args);
     }
     const temps: TensorInfo[] = [];

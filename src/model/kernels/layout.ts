@@ -5,6 +5,7 @@
  * per-element loop, and Sum/Mean over axes [0, 1, 2] of NHWC data first transpose the input.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MelbookError } from '../../errors';
 import { BackendWasm, TensorInfo, WasmKernelArgs, WasmKernelFunc } from './wasm-internals';
 
 type Typed = Float32Array | Int32Array | Uint8Array;
@@ -136,7 +137,9 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
     const rank = x.shape.length;
     const k = leadingAxes(axis, rank);
     if (x.dtype !== 'float32' || k <= 0 || tf.util.sizeFromShape(x.shape) === 0) {
-      if (!stock) throw new Error(`melbook wasm ${kind} has no fallback for axis ${JSON.stringify(axis)}`);
+      if (!stock) {
+        throw new MelbookError(`wasm ${kind}: axis ${JSON.stringify(axis)} of a ${x.dtype} tensor needs the stock kernel, which is missing; reinstall @tensorflow/tfjs-backend-wasm 4.22`);
+      }
       return stock(args);
     }
     const outer = tf.util.sizeFromShape(x.shape.slice(0, k));

@@ -11,6 +11,7 @@
  * views, so take views (`f32`) only after the last `makeOutput` of a kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MelbookError } from '../../errors';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type { BackendWasm };
@@ -28,7 +29,7 @@ export type WasmKernelFunc = (args: WasmKernelArgs) => TensorInfo;
 export function wasmKernelFunc(kernelName: string): WasmKernelFunc {
   const config = tf.getKernel(kernelName, 'wasm');
   if (config == null) {
-    throw new Error(`tfjs-backend-wasm has no '${kernelName}' kernel; melbook's wasm kernels need tfjs 4.22`);
+    throw new MelbookError(`tfjs-backend-wasm has no '${kernelName}' kernel; melbook's wasm kernels need @tensorflow/tfjs-backend-wasm 4.22`);
   }
   return config.kernelFunc as unknown as WasmKernelFunc;
 }
