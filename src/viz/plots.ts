@@ -62,6 +62,9 @@ function baseLayout(title: string | undefined, height: number): Record<string, u
 
 const gridAxis = { gridcolor: '#e5e5e5', zerolinecolor: '#bdbdbd', linecolor: '#888', showline: true, ticks: 'outside' };
 
+/** White to dark blue (matplotlib's Blues); plotly's own 'Blues' runs the other way. */
+const BLUES = [[0, '#f7fbff'], [0.25, '#c6dbef'], [0.5, '#6baed6'], [0.75, '#2171b5'], [1, '#08306b']];
+
 const finite = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
@@ -139,7 +142,7 @@ export function confusionFigure(matrix: readonly (readonly number[])[], classNam
       z,
       x: labels,
       y: labels,
-      colorscale: 'Blues',
+      colorscale: BLUES,
       zmin: 0,
       zmax: Math.max(1, max),
       colorbar: { title: { text: 'clips' }, thickness: 14 },
@@ -174,7 +177,9 @@ export function perGroupAccuracyFigure(perGroup: Readonly<Record<string, { accur
   };
   if (overall !== null) {
     layout.shapes = [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: overall, y1: overall, line: { color: '#555', width: 1.5, dash: 'dot' } }];
-    layout.annotations = [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: overall, yanchor: 'bottom', text: `overall ${(overall * 100).toFixed(1)}%`, showarrow: false, font: { size: 11, color: '#555' } }];
+    // Labelled in the right margin, clear of the bars' own labels.
+    layout.annotations = [{ xref: 'paper', x: 1, xanchor: 'left', xshift: 4, yref: 'y', y: overall, yanchor: 'middle', align: 'left', text: `overall<br>${(overall * 100).toFixed(1)}%`, showarrow: false, font: { size: 11, color: '#555' } }];
+    layout.margin = { ...(layout.margin as Record<string, number>), r: 72 };
   }
   return {
     data: [{

@@ -81,6 +81,7 @@ describe('confusionFigure', () => {
         assert.equal(note?.text, String(count), `cell true=${classes[t]} predicted=${classes[p]}`);
       }
     }
+    assert.deepEqual((heat.colorscale as [number, string][]).map(([, c]) => c).slice(0, 1), ['#f7fbff'], 'zero is white');
     const darkest = notes.find((a) => a.text === '9')!;
     const lightest = notes.find((a) => a.text === '0')!;
     assert.notEqual(darkest.font.color, lightest.font.color, 'text stays readable on dark and light cells');

@@ -1,0 +1,77 @@
+/**
+ * Opens a generated report in headless Chromium (Debian's `chromium`, driven by playwright-core,
+ * which downloads no browser) and checks what a reader sees: every plotly figure drawn, every
+ * image decoded, no console or page errors, nothing requested from the network. Saves a
+ * full-page screenshot and prints its path. Skips when chromium is not installed
+ * (`apt-get install -y chromium`).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { writeRunReport } from '../../src/report/html';
+import { createFixtureRun } from './helpers/fixture-run';
+
+const CHROMIUM = process.env.MELBOOK_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+test('a report renders in Chromium: figures drawn, images loaded, no errors, nothing fetched', { timeout: 60_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const fixture = await createFixtureRun({ failed: true });
+  const report = await writeRunReport({ root: fixture.root, runId: fixture.runId });
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'melbook-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1200, height: 900 } });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+
+    await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
+    const figures = await page.locator('.melbook-figure').count();
+    await page.waitForFunction((n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n, figures, { timeout: 20_000 });
+
+    const drawn = await page.$$eval('.melbook-figure', (els) => els.map((el) => el.classList.contains('js-plotly-plot') && el.querySelector('.main-svg') !== null));
+    assert.equal(figures, 4, 'training curves, confusion matrix, per-speaker accuracy, and the notebook figure');
+    assert.deepEqual(drawn, drawn.map(() => true), 'every figure is drawn');
+    const bars = await page.$$eval('#fig-4 .bars .point', (els) => els.length);
+    assert.equal(bars, 6, 'the notebook figure has 3 splits x 2 classes bars');
+    const ticks = await page.$$eval('#fig-2 .xtick text', (els) => els.map((e) => e.textContent));
+    assert.ok(ticks.includes('<i>seven</i>'), `a class name with angle brackets shows as written (${JSON.stringify(ticks)})`);
+
+    const images = await page.$$eval('img', (els) => els.map((img) => ({ w: (img as HTMLImageElement).naturalWidth, complete: (img as HTMLImageElement).complete })));
+    assert.ok(images.length >= 1);
+    for (const img of images) assert.ok(img.complete && img.w > 0, 'every image decoded');
+    assert.equal(await page.$$eval('.output.display img', (els) => (els[0] as HTMLImageElement).naturalWidth), 480, 'the spectrogram PNG at its size');
+
+    const hostile = await page.evaluate(() => ({
+      injected: document.querySelectorAll('img[onerror], i').length,
+      text: document.body.innerText.includes('<script>alert("param")</script>'),
+    }));
+    assert.equal(hostile.injected, 0, 'no element was created from data strings');
+    assert.ok(hostile.text, 'hostile strings show as text');
+
+    assert.deepEqual(problems, []);
+    const remote = requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:') && !u.startsWith('blob:'));
+    assert.deepEqual(remote, [], 'nothing requested from the network');
+
+    const dir = path.resolve(__dirname, '../.tmp');
+    mkdirSync(dir, { recursive: true });
+    const shot = path.join(dir, 'report-screenshot.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    t.diagnostic(`screenshot: ${shot}`);
+    console.log(`report screenshot: ${shot}`);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
