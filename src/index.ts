@@ -78,3 +78,11 @@ export {
   trainStageInRun, showTrainingCurves, findModelDir, evaluateStage, showEvaluation, showMisclassified,
 } from './stages/notebook-stages';
 export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';
+
+// Notebook runner (papermill-style, for tslab)
+export { executeNotebook, type ExecuteNotebookOptions, type ProgressEvent, type OutputSink, type CellStatus, type CellRunMetadata } from './runner/execute';
+export { parameterizeNotebook, injectedSource, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG, type Parameters } from './runner/parameterize';
+export { readNotebook, writeNotebook, formatNotebook, type Notebook, type Cell, type CodeCell, type Output } from './runner/notebook-io';
+export { tslabEngine, type Engine, type KernelSession, type CellExecution, type EngineStartOptions, type TslabEngineOptions } from './runner/engine';
+export { installKernelSpec, jupyterDataDir, type KernelSpecInstallOptions, type InstalledKernelSpec } from './runner/kernelspec';
+export { createProgressReporter } from './runner/progress';

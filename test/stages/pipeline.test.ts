@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { fsddSubset, hasFsdd } from '../helpers/corpus';
+import { Tracker } from '../../src/tracking/tracker';
+import { installKernelSpec } from '../../src/runner/kernelspec';
+import { parameterizeNotebook } from '../../src/runner/parameterize';
+import { readNotebook, writeNotebook } from '../../src/runner/notebook-io';
+import { STAGES } from '../../src/stages/context';
+
+const REPO = resolve(__dirname, '../..');
+const BIN = join(REPO, 'bin/melbook.js');
+
+/** A config for a fast pipeline: two FSDD speakers, takes 0-9, one epoch. */
+function smallProject(): { dir: string; config: string; runs: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'melbook-pipe-'));
+  const config = join(dir, 'small.yaml');
+  const runs = join(dir, 'runs');
+  writeFileSync(config, [
+    `data:\n  recordings: ${fsddSubset(['jackson', 'george'], 10)}`,
+    `preprocess:\n  dir: ${join(dir, 'features')}`,
+    `split:\n  validationFraction: 0.2`,
+    `training:\n  epochs: 1\n  backend: wasm`,
+    `tracking:\n  root: ${runs}\n  experiment: pipeline-test`,
+  ].join('\n') + '\n');
+  return { dir, config, runs };
+}
+
+const melbook = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 600_000 });
+
+test('melbook run executes the four notebooks as one FINISHED run with notebooks, logs, model and metrics', { timeout: 600_000 }, async (t) => {
+  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  const p = smallProject();
+  const r = melbook(['run', '--config', p.config]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const runs = await new Tracker({ root: p.runs, gitCommit: null }).listRuns('pipeline-test');
+  assert.equal(runs.length, 1, 'the notebooks log into the one pipeline run');
+  const run = runs[0];
+  assert.equal(run.info.status, 'FINISHED');
+  const artifacts = join(p.runs, run.info.experimentId, run.info.runId, 'artifacts');
+  for (const stage of STAGES) {
+    const nb = await readNotebook(join(artifacts, 'notebooks', `${stage}.ipynb`));
+    const code = nb.cells.filter((c) => c.cell_type === 'code');
+    assert.ok(code.every((c) => (c.metadata as { melbook?: { status: string } }).melbook?.status === 'completed'), `${stage}: every cell completed`);
+    assert.ok(code.some((c) => c.cell_type === 'code' && c.outputs.length > 0), `${stage}: outputs saved`);
+    assert.ok(existsSync(join(artifacts, 'logs', `${stage}.log`)), `${stage}: log saved`);
+  }
+  assert.ok(existsSync(join(artifacts, 'model', 'model.json')));
+  assert.ok(existsSync(join(artifacts, 'evaluation', 'test.json')));
+  assert.equal(run.data.tags['melbook.backend'], 'wasm');
+  assert.ok(run.data.metrics.test_accuracy.value > 0.1, 'stage 04 logged the test accuracy');
+  const nb1 = JSON.stringify(await readNotebook(join(artifacts, 'notebooks', '01-preprocess.ipynb')));
+  assert.match(nb1, /image\/png/, 'spectrograms are shown inline');
+  assert.match(nb1, /injected-parameters/);
+});
+
+test('a failing stage stops the pipeline, saves the notebook with the error, ends the run FAILED and exits non-zero', { timeout: 300_000 }, async (t) => {
+  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  const p = smallProject();
+  // Evaluating alone in a fresh store: there is no trained model to find.
+  const r = melbook(['run', '--config', p.config, '--only', '04-evaluate']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /04-evaluate\.ipynb: cell \d+ failed/);
+  assert.match(r.stderr, /no trained model/);
+  const [run] = await new Tracker({ root: p.runs, gitCommit: null }).listRuns('pipeline-test');
+  assert.equal(run.info.status, 'FAILED');
+  const saved = JSON.stringify(await readNotebook(join(p.runs, run.info.experimentId, run.info.runId, 'artifacts', 'notebooks', '04-evaluate.ipynb')));
+  assert.match(saved, /An Exception was encountered/, 'the banner is at the top');
+  assert.match(saved, /no trained model/, 'the error is in place');
+});
+
+test('the same notebooks run in stage order under jupyter nbconvert with the tslab kernel', { timeout: 600_000 }, async (t) => {
+  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  if (spawnSync('/usr/bin/python3', ['-c', 'import nbconvert']).status !== 0) return t.skip('python3-nbconvert is not installed');
+  const p = smallProject();
+  const dataDir = mkdtempSync(join(tmpdir(), 'melbook-jupyter-'));
+  await installKernelSpec({ env: { JUPYTER_DATA_DIR: dataDir } });
+  const work = join(p.dir, 'notebooks');
+  mkdirSync(work);
+  // nbconvert runs the kernel in the notebook's folder; the notebooks import ../dist, so link it.
+  execFileSync('ln', ['-s', join(REPO, 'dist'), join(p.dir, 'dist')]);
+  for (const stage of STAGES) {
+    const nb = parameterizeNotebook(await readNotebook(join(REPO, 'notebooks', `${stage}.ipynb`)), { config_path: p.config, project_root: p.dir });
+    await writeNotebook(join(work, `${stage}.ipynb`), nb);
+    const env = { ...process.env, JUPYTER_DATA_DIR: dataDir, JUPYTER_PATH: dataDir };
+    const r = spawnSync('/usr/bin/python3', ['-m', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', `${stage}.ipynb`, '--output', `${stage}.out.ipynb`], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
+    assert.equal(r.status, 0, `${stage} under nbconvert:\n${r.stderr.slice(-3000)}`);
+    const out = JSON.parse(readFileSync(join(work, `${stage}.out.ipynb`), 'utf8'));
+    const errors = out.cells.flatMap((c: { outputs?: { output_type: string }[] }) => c.outputs ?? []).filter((o: { output_type: string }) => o.output_type === 'error');
+    assert.equal(errors.length, 0, `${stage}: no error outputs`);
+  }
+  const runs = await new Tracker({ root: p.runs, gitCommit: null }).listRuns('pipeline-test');
+  assert.equal(runs.length, 4, 'opened by hand, each notebook logs a run of its own');
+  assert.ok(runs.every((r) => r.info.status === 'FINISHED'));
+});
