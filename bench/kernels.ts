@@ -10,10 +10,6 @@
  * Estimated epoch = 85 steps (2,700 training clips / batch 32) x ms/step; the PyTorch reference
  * (/work/shared/bench/torch_fsdd.py, 2 threads) reports 4.9 s/epoch on the 2-core machine.
  *
- * "threads2" (--mode threads2 or all) registers the kernels with `threads: 2`: a helper thread
- * with its own wasm backend computes half of each batch of Conv2D, its gradients and MaxPoolGrad
- * (transparent to model.fit). Its per-kernel CPU times count both threads.
- *
  * "dp" (with --mode dp or all) measures data parallelism over the second core: 2 worker threads,
  * each with its own wasm backend and model replica, each computes the gradients of half the
  * batch (16); the main thread averages them and both replicas apply the same update. Batch-norm
@@ -25,7 +21,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/model/backend';
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, waitForHelper } from '../src/model/kernels';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/model/kernels';
 
 function argValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -309,13 +305,6 @@ async function main(): Promise<void> {
   }
   if (results.stock && results.melbook) {
     console.log(`\nspeed-up: ${(results.stock / results.melbook).toFixed(2)}x`);
-  }
-  if (mode === 'threads2' || mode === 'all') {
-    unregisterWasmTrainingKernels();
-    registerWasmTrainingKernels({ threads: 2 });
-    if (!waitForHelper()) throw new Error('helper thread did not start');
-    results.threads2 = await run('melbook wasm training kernels, threads: 2 (helper thread takes half of each batch)', steps, top);
-    unregisterWasmTrainingKernels();
   }
   if (mode === 'dp' || mode === 'all') results.dp = await runDataParallel(steps);
 }

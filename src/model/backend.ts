@@ -9,8 +9,7 @@
  *    `WASM_HAS_MULTITHREAD_SUPPORT` to false (tfjs already answers false under Node; pinning makes
  *    it explicit) and point `setWasmPaths` at the package's own `dist/` folder so the binary is
  *    read from disk, never fetched. When wasm is chosen, melbook's training kernels
- *    (`registerWasmTrainingKernels`) are registered then — never on import. `threads: 2` adds
- *    melbook's own second thread (a helper worker with its own wasm backend).
+ *    (`registerWasmTrainingKernels`) are registered then — never on import.
  * 3. `cpu` — pure JS; always available, roughly 1000x slower than PyTorch for training.
  *
  * The choice is overridable by `options.prefer` and by the environment variable
@@ -31,9 +30,8 @@ export interface SelectBackendOptions {
   /** Backend to try first; on failure the ones after it are tried. Default `MELBOOK_BACKEND` or `'auto'`. */
   prefer?: BackendPreference;
   /**
-   * Threads for the wasm backend's training kernels. Default 1. 2 starts a helper thread with
-   * its own wasm backend that computes half of each batch of the convolutions and MaxPoolGrad
-   * (see kernels/helper-thread.ts); more than 2 is treated as 2 and noted in `fallbacks`.
+   * XNNPACK thread count for wasm. Default 1. Only 1 is possible in Node 20 (see the module
+   * note); a larger value is recorded as ignored in `fallbacks`.
    */
   threads?: number;
 }
@@ -93,17 +91,17 @@ async function tryWasm(threads: number, fallbacks: BackendSelection['fallbacks']
     wasm.setWasmPaths(wasmBinaryFolder());
     wasmPathsSet = true;
   }
-  if (threads > 2) {
+  if (threads > 1) {
     fallbacks.push({
       name: `wasm threads=${threads}`,
-      reason: 'threaded wasm cannot start its workers in Node (blob-URL worker); using 2 (one helper thread)',
+      reason: 'threaded wasm cannot start its workers in Node (blob-URL worker); using 1 thread',
     });
   }
   if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') returned false");
   if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
     fallbacks.push({ name: 'wasm-simd', reason: 'WebAssembly SIMD not available; running the plain wasm build' });
   }
-  registerWasmTrainingKernels({ threads: Math.min(threads, 2) });
+  registerWasmTrainingKernels();
 }
 
 async function tryCpu(): Promise<void> {

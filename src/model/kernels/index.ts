@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input';
-import { splitBatch, SplitSpec, startHelperThread, stopHelperThread } from './helper-thread';
 import { identityWasm, makeLeadingReduce, tileWasm } from './layout';
 import { maxPoolGradWasm } from './max-pool-grad';
 import type { WasmKernelFunc } from './wasm-internals';
@@ -21,68 +20,38 @@ const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => Wa
   Mean: (stock) => makeLeadingReduce('mean', stock),
 };
 
-/** With `threads: 2`, these kernels give half of each batch to the helper thread. */
-const SPLIT_KERNELS: Record<string, SplitSpec> = {
-  Conv2D: { batchInputs: ['x'], combine: 'concat' },
-  Conv2DBackpropInput: {
-    batchInputs: ['dy'],
-    combine: 'concat',
-    attrsFor: (attrs, batch) => ({ ...attrs, inputShape: [batch, ...(attrs.inputShape as number[]).slice(1)] }),
-  },
-  Conv2DBackpropFilter: { batchInputs: ['x', 'dy'], combine: 'sum' },
-  MaxPoolGrad: { batchInputs: ['dy', 'input', 'output'], combine: 'concat' },
-};
-
-/** Names of the kernels `registerWasmTrainingKernels` installs on wasm (with `threads: 1`). */
+/** Names of the kernels `registerWasmTrainingKernels` installs on wasm. */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = Object.keys(TRAINING_KERNELS);
-
-export interface WasmTrainingKernelOptions {
-  /** Register only these kernels (benchmarks). Default: all. */
-  only?: readonly string[];
-  /**
-   * 1 (default): everything on the calling thread. 2: also start a helper thread with its own
-   * wasm backend that computes half of each batch of Conv2D, its two gradients and MaxPoolGrad.
-   */
-  threads?: number;
-}
 
 /** Stock wasm kernels we replaced, to put back on `unregisterWasmTrainingKernels`. */
 const replaced = new Map<string, tf.KernelConfig>();
 /** Kernels of ours that are registered now. */
 const installed = new Set<string>();
-let registeredThreads = 0;
+let registered = false;
 
 /**
- * Registers (or replaces) the training kernels for backend 'wasm'. Idempotent: calling it again
- * with the same thread count does nothing. Call after the wasm backend is initialised
- * (`selectBackend` does).
+ * Registers (or replaces) the training kernels for backend 'wasm'. Idempotent: a second call
+ * does nothing. Call after the wasm backend is initialised (`selectBackend` does).
  */
-export function registerWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): void {
-  const threads = options.threads ?? 1;
-  if (registeredThreads === threads) return;
-  if (registeredThreads !== 0) unregisterWasmTrainingKernels();
-  const names = new Set([...Object.keys(TRAINING_KERNELS), ...(threads > 1 ? Object.keys(SPLIT_KERNELS) : [])]);
-  for (const kernelName of names) {
+export function registerWasmTrainingKernels(options: { only?: readonly string[] } = {}): void {
+  if (registered) return;
+  for (const [kernelName, make] of Object.entries(TRAINING_KERNELS)) {
     if (options.only && !options.only.includes(kernelName)) continue;
     const stock = tf.getKernel(kernelName, 'wasm');
-    const stockFunc = stock?.kernelFunc as unknown as WasmKernelFunc | undefined;
-    let kernelFunc = TRAINING_KERNELS[kernelName] ? TRAINING_KERNELS[kernelName](stockFunc) : stockFunc;
-    if (!kernelFunc) continue;
-    if (threads > 1 && SPLIT_KERNELS[kernelName]) kernelFunc = splitBatch(kernelName, kernelFunc, SPLIT_KERNELS[kernelName]);
     if (stock != null) {
       replaced.set(kernelName, stock);
       tf.unregisterKernel(kernelName, 'wasm');
     }
+    const kernelFunc = make(stock?.kernelFunc as unknown as WasmKernelFunc | undefined);
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
     installed.add(kernelName);
   }
-  if (threads > 1) startHelperThread();
-  registeredThreads = threads;
+  registered = true;
 }
 
-/** Removes melbook's wasm kernels, restores the stock ones and stops any helper thread. */
+/** Removes melbook's wasm kernels and restores the stock ones (for benchmarks and tests). */
 export function unregisterWasmTrainingKernels(): void {
-  if (registeredThreads === 0) return;
+  if (!registered) return;
   for (const kernelName of installed) {
     tf.unregisterKernel(kernelName, 'wasm');
     const stock = replaced.get(kernelName);
@@ -90,13 +59,10 @@ export function unregisterWasmTrainingKernels(): void {
   }
   replaced.clear();
   installed.clear();
-  registeredThreads = 0;
-  void stopHelperThread();
+  registered = false;
 }
 
 /** True when melbook's kernels are currently registered for wasm. */
 export function wasmTrainingKernelsRegistered(): boolean {
-  return registeredThreads !== 0;
+  return registered;
 }
-
-export { waitForHelper } from './helper-thread';
