@@ -11,7 +11,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import { writeRunReport } from '../../src/report/html';
+import { figureBundle } from '../../src/viz/display';
+import { classBalanceFigure } from '../../src/viz/plots';
 import { createFixtureRun } from './helpers/fixture-run';
 
 const CHROMIUM = process.env.MELBOOK_CHROMIUM ?? '/usr/bin/chromium';
@@ -73,5 +76,41 @@ test('a report renders in Chromium: figures drawn, images loaded, no errors, not
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test("notebook figure outputs draw offline in output order, even before the output carrying plotly.js and beside RequireJS", { timeout: 60_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const fig = classBalanceFigure([{ class: '0', train: 3, validation: 1, test: 2 }]);
+  const withBundle = String(figureBundle(fig, { id: 'with-bundle', includePlotlyJs: true }).data['text/html']);
+  const without = String(figureBundle(fig, { id: 'without' }).data['text/html']);
+  // As a classic notebook page shows saved outputs: an AMD loader present, a figure that reuses
+  // plotly.js placed above the output that carries it.
+  const page = `<!DOCTYPE html><html><head><meta charset="utf-8"><script>window.define = function () {}; window.define.amd = true;</script></head>
+<body>${without}\n${withBundle}</body></html>`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'melbook-outputs-'));
+  const file = path.join(dir, 'outputs.html');
+  writeFileSync(file, page);
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'melbook-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+  try {
+    const tab = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    tab.on('pageerror', (e) => problems.push(e.message));
+    tab.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    await tab.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await tab.waitForFunction(() => document.querySelectorAll('.main-svg').length >= 2, undefined, { timeout: 20_000 });
+    const drawn = await tab.$$eval('.melbook-figure', (els) => els.map((el) => [el.id, el.querySelectorAll('.bars .point').length]));
+    assert.deepEqual(drawn, [['without', 3], ['with-bundle', 3]]);
+    assert.equal(await tab.evaluate(() => typeof (window as unknown as { Plotly?: unknown }).Plotly), 'object', 'plotly.js defined window.Plotly despite the AMD loader');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });
