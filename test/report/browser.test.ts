@@ -6,16 +6,17 @@
  * (`apt-get install -y chromium`).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { test } from 'node:test';
-import { writeFileSync } from 'node:fs';
+import { after, test } from 'node:test';
 import { writeRunReport } from '../../src/report/html';
 import { figureBundle } from '../../src/viz/display';
 import { classBalanceFigure } from '../../src/viz/plots';
-import { createFixtureRun } from './helpers/fixture-run';
+import { createFixtureRun, removeFixtureRuns } from './helpers/fixture-run';
+
+after(removeFixtureRuns);
 
 const CHROMIUM = process.env.MELBOOK_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

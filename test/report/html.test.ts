@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { REPORT_ARTIFACT, renderRunReport, writeRunReport } from '../../src/report/html';
 import { renderNotebookHtml } from '../../src/report/notebook';
 import { REPORT_CSP } from '../../src/report/page';
 import { formatSeconds } from '../../src/report/tables';
 import { Tracker } from '../../src/tracking';
 import { escapeHtml } from '../../src/viz/html-escape';
-import { HOSTILE, SPECTROGRAM_PNG, createFixtureRun, preprocessNotebook, trainNotebook, type FixtureRun } from './helpers/fixture-run';
+import { HOSTILE, SPECTROGRAM_PNG, createFixtureRun, preprocessNotebook, removeFixtureRuns, trainNotebook, type FixtureRun } from './helpers/fixture-run';
+
+after(removeFixtureRuns);
 
 /** The contents of every script element, as an HTML parser splits them. */
 const scripts = (html: string) => [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script/gi)].map((m) => m[1]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -210,7 +210,7 @@ describe('the tslab kernel sink', () => {
     assert.throws(() => tslabSink(tableBundle([{ a: 1 }])), (e: unknown) => e instanceof MelbookError && /setDisplaySink/.test(e.message));
   });
 
-  test('inside a tslab kernel each show call becomes one display_data output with every mime type', async () => {
+  test('inside a tslab kernel each show call becomes one display_data output with every mime type', async (t) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'melbook-display-'));
     const register = require.resolve('tsx/cjs/api');
     const display = path.resolve(__dirname, '../../src/viz/display.ts');
@@ -227,6 +227,7 @@ describe('the tslab kernel sink', () => {
       ],
     };
     await writeNotebook(path.join(dir, 'in.ipynb'), nb);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const out = await executeNotebook(path.join(dir, 'in.ipynb'), path.join(dir, 'out.ipynb'), { startupTimeoutMs: 30_000 });
     const outputs = (i: number) => (out.cells[i] as CodeCell).outputs as DisplayDataOutput[];
     const [first, second] = outputs(1);

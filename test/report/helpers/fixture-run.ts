@@ -4,7 +4,7 @@
  * figure (as showFigure sends it), a result, an error and the runner's error banner. Hostile
  * strings sit everywhere data can reach the report.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { addErrorCells } from '../../../src/runner/error-cells';
@@ -95,9 +95,17 @@ export interface FixtureRun {
   artifacts: string;
 }
 
+const created: string[] = [];
+
+/** Deletes the stores of every run this process created (call from an `after` hook). */
+export function removeFixtureRuns(): void {
+  for (const root of created.splice(0)) rmSync(root, { recursive: true, force: true });
+}
+
 /** Creates the run. `failed`: it ends FAILED with its error recorded; `bare`: no metrics, artifacts or notebooks. */
 export async function createFixtureRun(options: { failed?: boolean; bare?: boolean } = {}): Promise<FixtureRun> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'melbook-report-'));
+  created.push(root);
   let t = Date.UTC(2024, 4, 1, 10, 0, 0);
   const tracker = new Tracker({ root, gitCommit: null, user: 'tester', sourceName: 'test', now: () => (t += 1000) });
   const run = await tracker.startRun({ experimentName: 'report-test', runName: HOSTILE.runName, tags: { 'melbook.backend': 'wasm' } });
