@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/model/backend';
 import { WASM_TRAINING_KERNEL_NAMES } from '../../src/model/kernels';
 import { MelbookError } from '../../src/errors';
+import { simdModule } from '../../src/model/kernels/simd';
 
 const MAX_REL_ERR = 1e-5;
 const worst: Record<string, number> = {};
@@ -219,6 +220,32 @@ describe('wasm training kernels match the cpu backend', () => {
           attrs: { filterSize: 2, strides: 2, pad: 'valid' },
         },
         `MaxPoolGrad -Infinity/NaN windows, output ${output}`,
+      );
+    }
+  });
+
+  test('MaxPoolGrad takes the wasm SIMD path for 2x2 stride-2 pooling and falls back to the cpu rules on NaN and -Infinity', async () => {
+    assert.ok(simdModule(tf.backend() as never), 'the SIMD module builds on this engine');
+    // [1, 2, 4, 4]: two 2x2 windows x 4 channels; lanes hold ordinary values, ties, NaN, -Infinity.
+    const x = new Float32Array(32);
+    const special = [NaN, -Infinity, 0, 2];
+    for (let i = 0; i < 32; i++) x[i] = i % 7 === 0 ? special[(i / 7) % 4] : ((i * 5) % 3) - 1;
+    const xt = tf.tensor(x, [1, 2, 4, 4]);
+    const y = tf.maxPool(xt as tf.Tensor4D, 2, 2, 'valid');
+    const output = y.dataSync() as Float32Array;
+    tf.dispose([xt, y]);
+    for (const out of [output, new Float32Array(8).fill(NaN)]) {
+      await compare(
+        {
+          kernel: 'MaxPoolGrad',
+          inputs: {
+            dy: { data: values(8, 91), shape: [1, 1, 2, 4] },
+            input: { data: x, shape: [1, 2, 4, 4] },
+            output: { data: out, shape: [1, 1, 2, 4] },
+          },
+          attrs: { filterSize: 2, strides: 2, pad: 'valid' },
+        },
+        'MaxPoolGrad SIMD path with NaN/-Infinity lanes',
       );
     }
   });

@@ -10,7 +10,8 @@
  * as on cpu; windows whose values are all NaN or -Infinity pass no gradient, as on cpu.
  */
 import * as tf from '@tensorflow/tfjs';
-import { f32, TensorInfo, WasmKernelArgs } from './wasm-internals';
+import { simdModule } from './simd';
+import { BackendWasm, f32, heapF32, TensorInfo, WasmKernelArgs } from './wasm-internals';
 
 /** Output shape: the forward input's, [B, H, W, C]. */
 export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
@@ -25,6 +26,7 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
     dimRoundingMode,
   );
   const dx = backend.makeOutput(input.shape, 'float32');
+  if (output && output.dtype === 'float32' && trySimd2x2(backend, info, input, output, dy, dx)) return dx;
   const x = f32(backend, input);
   const g = f32(backend, dy);
   const out = f32(backend, dx);
@@ -83,4 +85,35 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
     }
   }
   return dx;
+}
+
+/**
+ * The seed network's case — 2x2 windows, stride 2, no padding, channels a multiple of 4 — in
+ * wasm SIMD (see simd.ts). False if it does not apply or some window needs the JS rules.
+ */
+function trySimd2x2(
+  backend: BackendWasm,
+  info: tf.backend_util.Conv2DInfo,
+  input: TensorInfo,
+  output: TensorInfo,
+  dy: TensorInfo,
+  dx: TensorInfo,
+): boolean {
+  const fits =
+    info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 && info.strideWidth === 2 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 &&
+    info.inChannels % 4 === 0 &&
+    info.outHeight * 2 <= info.inHeight && info.outWidth * 2 <= info.inWidth &&
+    info.batchSize * info.outHeight * info.outWidth > 0;
+  const simd = fits ? simdModule(backend) : undefined;
+  if (!simd) return false;
+  const { offsetOf } = heapF32(backend);
+  f32(backend, dx).fill(0); // pixels no window covers (odd edges)
+  const rowBytes = info.inWidth * info.inChannels * 4;
+  const problems = simd.maxPoolGrad2x2(
+    offsetOf(input) * 4, offsetOf(output) * 4, offsetOf(dy) * 4, offsetOf(dx) * 4,
+    info.batchSize, info.outHeight, info.outWidth, info.inChannels / 4, rowBytes, rowBytes * info.inHeight,
+  );
+  return problems === 0;
 }

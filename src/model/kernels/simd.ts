@@ -1,0 +1,160 @@
+/**
+ * A small hand-assembled WebAssembly SIMD module that works directly on the tfjs wasm heap (it
+ * imports the backend's own `WebAssembly.Memory`, so no data is copied). It holds kernels that
+ * plain JS runs slowly because they are branchy per element. The module is built once per wasm
+ * backend, on first use; if the engine lacks SIMD, `simdModule` returns undefined and callers
+ * keep their JS path.
+ *
+ * maxPoolGrad2x2(x, y, g, dx, B, OH, OW, C4, rowBytes, imageBytes) -> problems
+ *   2x2 windows, stride 2, no padding, channels a multiple of 4 (C4 = C / 4), NHWC float32.
+ *   Per window and 4 channels: m = y (the forward max); the first of the four pixels equal to
+ *   m gets g, the others 0 (written, not added: windows do not overlap). Lanes where m is NaN,
+ *   -Infinity or matches no pixel are counted in `problems`; the caller then redoes the whole
+ *   kernel in JS, which follows the cpu backend's rules for those cases.
+ */
+import type { BackendWasm } from './wasm-internals';
+
+export interface SimdKernels {
+  maxPoolGrad2x2(
+    x: number, y: number, g: number, dx: number,
+    batch: number, outHeight: number, outWidth: number, c4: number, rowBytes: number, imageBytes: number,
+  ): number;
+}
+
+const cache = new WeakMap<object, SimdKernels | null>();
+
+/** The SIMD kernels bound to this backend's heap, or undefined where wasm SIMD is missing. */
+export function simdModule(backend: BackendWasm): SimdKernels | undefined {
+  const key = backend.wasm as object;
+  if (!cache.has(key)) {
+    let kernels: SimdKernels | null = null;
+    try {
+      const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+      const module = new WebAssembly.Module(buildModule());
+      kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    } catch {
+      kernels = null;
+    }
+    cache.set(key, kernels);
+  }
+  return cache.get(key) ?? undefined;
+}
+
+// ------------------------------------------------------------------ encoding helpers
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32 = (n: number) => [0x41, ...sleb(n)];
+const add = [0x6a];
+const sub = [0x6b];
+const mul = [0x6c];
+const shl = [0x74];
+const ltS = [0x48];
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const load = [...simd(0x00), 0x00, 0x00];
+const store = [...simd(0x0b), 0x00, 0x00];
+const f32x4Eq = simd(0x41);
+const f32x4Splat = simd(0x13);
+const not = simd(0x4d);
+const and = simd(0x4e);
+const andNot = simd(0x4f);
+const or = simd(0x50);
+const anyTrue = simd(0x53);
+const negInfF32 = [0x43, 0x00, 0x00, 0x80, 0xff];
+
+/** for (counter = 0; counter < limit; counter++) body — assumes limit >= 1. */
+function loop(counter: number, limit: number, body: number[]): number[] {
+  return [...i32(0), ...set(counter), 0x03, 0x40, ...body, ...get(counter), ...i32(1), ...add, 0x22, ...uleb(counter), ...get(limit), ...ltS, 0x0d, 0x00, 0x0b];
+}
+
+function maxPoolGrad2x2Body(): number[] {
+  // params 0 x, 1 y, 2 g, 3 dx, 4 B, 5 OH, 6 OW, 7 C4, 8 rowBytes, 9 imageBytes
+  // i32 locals 10 b, 11 oh, 12 ow, 13 cb, 14 p0, 15 k, 16 problems, 17 delta, 18 cBytes, 19 rowBase
+  // v128 locals 20 m, 21 e0, 22 e1, 23 e2, 24 e3, 25 found, 26 g
+  const [B, OH, OW, C4, ROW, IMG] = [4, 5, 6, 7, 8, 9];
+  const [b, oh, ow, cb, p0, k, problems, delta, cBytes, rowBase] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const [m, e0, e1, e2, e3, found, g] = [20, 21, 22, 23, 24, 25, 26];
+  const pixel = (extra: number[]) => [...get(p0), ...extra]; // address of one of the 4 pixels
+  const at1 = [...get(cBytes), ...add];
+  const at2 = [...get(ROW), ...add];
+  const at3 = [...get(ROW), ...add, ...get(cBytes), ...add];
+  const eqAt = (addr: number[]) => [...addr, ...load, ...get(m), ...f32x4Eq];
+  const storeAt = (addr: number[], e: number) => [...addr, ...get(delta), ...add, ...get(g), ...get(e), ...and, ...store];
+  const inner = [
+    // p0 = rowBase + ow * 2 * cBytes + cb * 16
+    ...get(rowBase), ...get(ow), ...i32(1), ...shl, ...get(cBytes), ...mul, ...add, ...get(cb), ...i32(4), ...shl, ...add, ...set(p0),
+    ...get(1), ...get(k), ...add, ...load, ...set(m),
+    ...eqAt(pixel([])), ...set(e0),
+    ...eqAt(pixel(at1)), ...get(e0), ...andNot, ...set(e1),
+    ...get(e0), ...get(e1), ...or, ...set(found),
+    ...eqAt(pixel(at2)), ...get(found), ...andNot, ...set(e2),
+    ...get(found), ...get(e2), ...or, ...set(found),
+    ...eqAt(pixel(at3)), ...get(found), ...andNot, ...set(e3),
+    ...get(found), ...get(e3), ...or, ...set(found),
+    // problems += any_true(!found | m == -Inf)
+    ...get(found), ...not, ...get(m), ...negInfF32, ...f32x4Splat, ...f32x4Eq, ...or, ...anyTrue, ...get(problems), ...add, ...set(problems),
+    ...get(2), ...get(k), ...add, ...load, ...set(g),
+    ...storeAt(pixel([]), e0), ...storeAt(pixel(at1), e1), ...storeAt(pixel(at2), e2), ...storeAt(pixel(at3), e3),
+    ...get(k), ...i32(16), ...add, ...set(k),
+  ];
+  const body = [
+    ...get(3), ...get(0), ...sub, ...set(delta),
+    ...get(C4), ...i32(4), ...shl, ...set(cBytes),
+    ...loop(b, B, loop(oh, OH, [
+      // rowBase = x + b * imageBytes + oh * 2 * rowBytes
+      ...get(0), ...get(b), ...get(IMG), ...mul, ...add, ...get(oh), ...i32(1), ...shl, ...get(ROW), ...mul, ...add, ...set(rowBase),
+      ...loop(ow, OW, loop(cb, C4, inner)),
+    ])),
+    ...get(problems),
+  ];
+  const locals = [0x02, 10, I32, 7, V128];
+  const code = [...locals, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
+function buildModule(): Uint8Array {
+  const type = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, ...type]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('maxPoolGrad2x2'), 0x00, 0]),
+    ...section(10, [1, ...maxPoolGrad2x2Body()]),
+  ];
+  return new Uint8Array(bytes);
+}
