@@ -7,7 +7,7 @@ import { MelbookError } from './errors';
 import { preprocessCommand } from './cli/preprocess';
 import { fetchFsddCommand, verifyCommand } from './cli/data';
 import { trainCommand, predictCommand, runsCommand, compareCommand } from './cli/train';
-import { runCommand, kernelInstallCommand } from './cli/pipeline';
+import { runCommand, kernelInstallCommand, reportCommand } from './cli/pipeline';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -88,6 +88,14 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .option('--cell-timeout <seconds>', 'interrupt a cell running longer than this', '1800')
     .option('--no-report', 'do not render the HTML report')
     .action((opts) => run(() => runCommand(opts)));
+
+  program
+    .command('report')
+    .description("render a run's self-contained HTML report (parameters, metrics, every stage notebook with its outputs)")
+    .argument('<run-id>', 'run id')
+    .option('--root <dir>', 'tracking root', 'runs')
+    .option('-o, --output <file>', 'where to write it (default: <run>/artifacts/report.html)')
+    .action((runId, opts) => run(() => reportCommand(runId, opts)));
 
   const kernel = program.command('kernel').description('the TypeScript Jupyter kernel (tslab) of this project');
   kernel

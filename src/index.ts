@@ -86,3 +86,7 @@ export { readNotebook, writeNotebook, formatNotebook, type Notebook, type Cell, 
 export { tslabEngine, type Engine, type KernelSession, type CellExecution, type EngineStartOptions, type TslabEngineOptions } from './runner/engine';
 export { installKernelSpec, jupyterDataDir, type KernelSpecInstallOptions, type InstalledKernelSpec } from './runner/kernelspec';
 export { createProgressReporter } from './runner/progress';
+
+// Reports
+export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
+export { renderNotebookHtml } from './report/notebook';

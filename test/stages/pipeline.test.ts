@@ -55,6 +55,9 @@ test('melbook run executes the four notebooks as one FINISHED run with notebooks
   const nb1 = JSON.stringify(await readNotebook(join(artifacts, 'notebooks', '01-preprocess.ipynb')));
   assert.match(nb1, /image\/png/, 'spectrograms are shown inline');
   assert.match(nb1, /injected-parameters/);
+  const report = readFileSync(join(artifacts, 'report.html'), 'utf8');
+  assert.match(report, /<html/);
+  for (const stage of STAGES) assert.ok(report.includes(stage), `the report shows ${stage}`);
 });
 
 test('a failing stage stops the pipeline, saves the notebook with the error, ends the run FAILED and exits non-zero', { timeout: 300_000 }, async (t) => {
