@@ -263,6 +263,17 @@ describe('wasm training kernels match the cpu backend', () => {
           );
   });
 
+  test('Sum and Mean over leading axes match on the wasm SIMD path (blocks of rows, leftover rows)', async () => {
+    // 70 x 3 = 210 rows of 8 columns: six 32-row SIMD blocks and 18 leftover rows.
+    let seed = 300;
+    for (const kernel of ['Sum', 'Mean'])
+      for (const axis of [[0, 1], [0]])
+        await compare(
+          { kernel, inputs: { x: { data: values(70 * 3 * 8, seed++), shape: [70, 3, 8] } }, attrs: { axis, keepDims: false } },
+          `${kernel} SIMD axis=${JSON.stringify(axis)}`,
+        );
+  });
+
   test('Tile matches for the batch-norm pattern and for general repetitions', async () => {
     const cases: [number[], number[]][] = [
       [[1, 1, 1, 32], [4, 9, 7, 1]],

@@ -6,7 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MelbookError } from '../../errors';
-import { BackendWasm, TensorInfo, WasmKernelArgs, WasmKernelFunc } from './wasm-internals';
+import { simdModule } from './simd';
+import { BackendWasm, heapF32, TensorInfo, WasmKernelArgs, WasmKernelFunc } from './wasm-internals';
+
+/** Rows per float32 partial sum in the SIMD column sum. */
+const SUM_BLOCK_ROWS = 32;
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -147,6 +151,15 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
     const inner = tf.util.sizeFromShape(innerShape);
     const outShape = keepDims ? [...new Array(k).fill(1), ...innerShape] : innerShape;
     const out = backend.makeOutput(outShape, 'float32');
+    // Full blocks of SUM_BLOCK_ROWS rows are summed in wasm SIMD (float32 within a block),
+    // the block sums and any leftover rows here in float64.
+    const simd = inner % 4 === 0 && outer >= 2 * SUM_BLOCK_ROWS ? simdModule(backend) : undefined;
+    const blocks = simd ? Math.floor(outer / SUM_BLOCK_ROWS) : 0;
+    const scratch = simd ? backend.makeOutput([blocks, inner], 'float32') : undefined;
+    if (simd && scratch) {
+      const { offsetOf } = heapF32(backend);
+      simd.columnSumBlocks(offsetOf(x) * 4, offsetOf(scratch) * 4, blocks, SUM_BLOCK_ROWS, inner / 4);
+    }
     const src = view(backend, x) as Float32Array;
     const dst = view(backend, out) as Float32Array;
     if (inner === 1) {
@@ -156,9 +169,17 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
       return out;
     }
     const acc = new Float64Array(inner);
-    // Four rows per pass: a quarter of the accumulator loads and stores.
     let r = 0;
-    for (let base = 0; r + 4 <= outer; r += 4, base += 4 * inner) {
+    if (scratch) {
+      const partial = view(backend, scratch) as Float32Array;
+      for (let i = 0; i < partial.length; i += inner) {
+        for (let c = 0; c < inner; c++) acc[c] += partial[i + c];
+      }
+      backend.disposeData(scratch.dataId);
+      r = blocks * SUM_BLOCK_ROWS;
+    }
+    // Four rows per pass: a quarter of the accumulator loads and stores.
+    for (let base = r * inner; r + 4 <= outer; r += 4, base += 4 * inner) {
       const b1 = base + inner;
       const b2 = b1 + inner;
       const b3 = b2 + inner;

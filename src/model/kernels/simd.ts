@@ -11,6 +11,11 @@
  *   m gets g, the others 0 (written, not added: windows do not overlap). Lanes where m is NaN,
  *   -Infinity or matches no pixel are counted in `problems`; the caller then redoes the whole
  *   kernel in JS, which follows the cpu backend's rules for those cases.
+ *
+ * columnSumBlocks(src, dst, blocks, blockRows, inner4) -> 0
+ *   src is [blocks * blockRows, inner] float32 (inner = 4 * inner4); dst[blk, :] = the float32
+ *   sum of the blk-th block of rows. Callers add the block sums in float64, so the rounding
+ *   error stays that of a blockRows-term sum.
  */
 import type { BackendWasm } from './wasm-internals';
 
@@ -19,6 +24,7 @@ export interface SimdKernels {
     x: number, y: number, g: number, dx: number,
     batch: number, outHeight: number, outWidth: number, c4: number, rowBytes: number, imageBytes: number,
   ): number;
+  columnSumBlocks(src: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
 }
 
 const cache = new WeakMap<object, SimdKernels | null>();
@@ -146,15 +152,44 @@ function maxPoolGrad2x2Body(): number[] {
   return [...uleb(code.length), ...code];
 }
 
+function columnSumBlocksBody(): number[] {
+  // params 0 src, 1 dst, 2 blocks, 3 blockRows, 4 inner4; i32 locals 5 blk, 6 c4, 7 r, 8 p,
+  // 9 rowBytes, 10 out; v128 local 11 acc
+  const [blocks, blockRows, inner4] = [2, 3, 4];
+  const [blk, c4, r, p, rowBytes, out] = [5, 6, 7, 8, 9, 10];
+  const acc = 11;
+  const f32x4Add = simd(0xe4);
+  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const body = [
+    ...get(inner4), ...i32(4), ...shl, ...set(rowBytes),
+    ...get(1), ...set(out),
+    ...loop(blk, blocks, loop(c4, inner4, [
+      // p = src + (blk * blockRows) * rowBytes + c4 * 16
+      ...get(0), ...get(blk), ...get(blockRows), ...mul, ...get(rowBytes), ...mul, ...add, ...get(c4), ...i32(4), ...shl, ...add, ...set(p),
+      ...zero, ...set(acc),
+      ...loop(r, blockRows, [
+        ...get(acc), ...get(p), ...load, ...f32x4Add, ...set(acc),
+        ...get(p), ...get(rowBytes), ...add, ...set(p),
+      ]),
+      ...get(out), ...get(acc), ...store,
+      ...get(out), ...i32(16), ...add, ...set(out),
+    ])),
+    ...i32(0),
+  ];
+  const code = [0x02, 6, I32, 1, V128, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
 function buildModule(): Uint8Array {
-  const type = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
+  const maxPoolType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
+  const sumType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, ...type]),
+    ...section(1, [2, ...maxPoolType, ...sumType]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('maxPoolGrad2x2'), 0x00, 0]),
-    ...section(10, [1, ...maxPoolGrad2x2Body()]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1]),
+    ...section(10, [2, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody()]),
   ];
   return new Uint8Array(bytes);
 }
