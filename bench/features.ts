@@ -12,18 +12,28 @@ import { FSDD, median, runTorch, table, torchAvailable } from './peers';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-async function main(): Promise<void> {
-  const ours: number[] = [];
-  const warm: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+/** Cold (fresh feature folder) and cached preprocessing of all of FSDD, files/s per run. */
+export async function benchPreprocess(runs: number): Promise<{ cold: number[]; cached: number[]; workers: number; peakRssMb: number }> {
+  const cold: number[] = [];
+  const cached: number[] = [];
+  let workers = 0;
+  let peak = process.memoryUsage().rss;
+  for (let i = 0; i < runs; i++) {
     const dir = mkdtempSync(join(tmpdir(), 'melbook-bench-'));
     const config = pipelineConfig({ data: { recordings: FSDD }, preprocess: { dir } });
-    const cold = await preprocess(config);
-    ours.push(cold.filesPerSecond);
-    warm.push((await preprocess(config)).filesPerSecond);
+    const first = await preprocess(config);
+    cold.push(first.filesPerSecond);
+    workers = first.workers;
+    cached.push((await preprocess(config)).filesPerSecond);
+    peak = Math.max(peak, process.memoryUsage().rss);
     rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`melbook run ${i + 1}/${RUNS}: ${cold.filesPerSecond.toFixed(0)} files/s cold (${cold.written} written, ${cold.workers} workers)\n`);
+    process.stderr.write(`melbook preprocess run ${i + 1}/${runs}: ${first.filesPerSecond.toFixed(0)} files/s cold (${first.written} written, ${first.workers} workers)\n`);
   }
+  return { cold, cached, workers, peakRssMb: peak / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  const ours = await benchPreprocess(RUNS);
   const why = torchAvailable();
   const torch: number[] = [];
   if (!why) {
@@ -33,17 +43,19 @@ async function main(): Promise<void> {
       process.stderr.write(`torchaudio run ${i + 1}: ${f.prep_files_per_s} files/s\n`);
     }
   }
-  const m = median(ours);
+  const m = median(ours.cold);
   const rows: (string | number)[][] = [['', 'files/s (median)', 'runs', 'ratio vs torchaudio']];
   rows.push(['melbook preprocess, cold (.npy written)', m.toFixed(0), RUNS, torch.length ? (m / median(torch)).toFixed(2) : 'n/a']);
-  rows.push(['melbook preprocess, cached rerun', median(warm).toFixed(0), RUNS, torch.length ? (median(warm) / median(torch)).toFixed(2) : 'n/a']);
+  rows.push(['melbook preprocess, cached rerun', median(ours.cached).toFixed(0), RUNS, torch.length ? (median(ours.cached) / median(torch)).toFixed(2) : 'n/a']);
   if (torch.length) rows.push(['torchaudio (torch_fsdd.py, no files written)', median(torch).toFixed(0), torch.length, '1.00']);
-  console.log(`\nPreprocessing all of FSDD (3,000 clips, 1.0 s at 8 kHz -> 64x63 log-mel), ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
+  console.log(`\nPreprocessing all of FSDD (3,000 clips, 1.0 s at 8 kHz -> 64x63 log-mel), ${ours.workers} workers on ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
   console.log(table(rows));
   if (why) console.log(`torchaudio not measured: ${why}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

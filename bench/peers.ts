@@ -31,15 +31,24 @@ export function torchAvailable(): string | undefined {
 }
 
 /** Run the yardstick once: `epochs` training epochs, `threads` torch threads. */
-export function runTorch(epochs: number, threads = 2): TorchFigures {
-  const r = spawnSync(PYTHON, [YARDSTICK, FSDD, String(epochs), String(threads)], {
+export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss_mb: number } {
+  // Run the yardstick unchanged through runpy, then report the process's peak resident memory.
+  const wrapper = [
+    'import resource, runpy, sys',
+    'sys.argv = sys.argv[1:]',
+    "runpy.run_path(sys.argv[0], run_name='__main__')",
+    "print('{\"peak_rss_mb\": %.1f}' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))",
+  ].join('\n');
+  const r = spawnSync(PYTHON, ['-c', wrapper, YARDSTICK, FSDD, String(epochs), String(threads)], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: String(threads) },
     maxBuffer: 1 << 24,
   });
   if (r.status !== 0) throw new Error(`torch yardstick failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const line = r.stdout.trim().split('\n').pop()!;
-  return JSON.parse(line) as TorchFigures;
+  const lines = r.stdout.trim().split('\n');
+  const figures = JSON.parse(lines[lines.length - 2]) as TorchFigures;
+  const { peak_rss_mb } = JSON.parse(lines[lines.length - 1]) as { peak_rss_mb: number };
+  return { ...figures, peak_rss_mb };
 }
 
 export function median(xs: number[]): number {

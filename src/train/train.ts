@@ -122,8 +122,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
 }
 
-/** One pass over the training batches; returns example-weighted mean loss and accuracy. */
-async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>): Promise<{ loss: number; accuracy: number }> {
+/** One pass over the training batches (trainOnBatch per batch); returns example-weighted mean loss and accuracy. */
+export async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>): Promise<{ loss: number; accuracy: number }> {
   const it = await ds.iterator();
   let n = 0;
   let lossSum = 0;
