@@ -95,6 +95,8 @@ pre.source { background: #f6f8fa; border-bottom: 1px solid var(--line); }
 .cell.markdown pre { background: var(--soft); border-radius: 4px; }
 .cell.raw pre { background: var(--soft); color: var(--muted); }
 .melbook-figure { margin: 4px 0; }
+.param-groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 0 20px; align-items: start; }
+.param-groups table { width: 100%; margin-top: 0.3em; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px; }
 .figures > div { flex: 1 1 480px; min-width: 0; }
 `;

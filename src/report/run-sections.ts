@@ -48,13 +48,24 @@ export function runError(summary: string | undefined, stack: string | undefined)
   );
 }
 
-/** Parameters sorted by key, and every tag in a collapsed table. */
+/**
+ * Parameters grouped by their first dotted segment (`data`, `features`, `training`, ...), each
+ * group a small table sorted by key, side by side; every tag in a collapsed table.
+ */
 export function paramsSection(run: Run): string {
   const params = Object.entries(run.data.params).sort(([a], [b]) => a.localeCompare(b, 'en'));
   const tags = Object.entries(run.data.tags).sort(([a], [b]) => a.localeCompare(b, 'en'));
+  const groups = new Map<string, [string, string][]>();
+  for (const [key, value] of params) {
+    const dot = key.indexOf('.');
+    const group = dot > 0 ? key.slice(0, dot) : '';
+    groups.set(group, [...(groups.get(group) ?? []), [dot > 0 ? key.slice(dot + 1) : key, value]]);
+  }
+  const tables = [...groups].map(([group, rows]) =>
+    `<div>${keyValueTable(rows, 'kv', [group || 'parameter', 'value'])}</div>`);
   return (
     '<section id="params"><h2>Parameters</h2>\n' +
-    (params.length ? keyValueTable(params, 'kv', ['parameter', 'value']) : '<p class="meta">No parameters were logged.</p>') +
+    (params.length ? `<div class="param-groups">${tables.join('\n')}</div>` : '<p class="meta">No parameters were logged.</p>') +
     (tags.length ? `\n<details><summary>${tags.length} tags</summary>${keyValueTable(tags, 'kv', ['tag', 'value'])}</details>` : '') +
     '</section>'
   );
@@ -116,7 +127,7 @@ export function evaluationSection(evaluations: readonly EvaluationArtifacts[], c
   for (const e of evaluations) {
     const figures: string[] = [];
     if (e.confusion) figures.push(ctx.figure(confusionFigure(e.confusion.matrix, e.confusion.classNames, { title: `Confusion matrix (${e.split})` })));
-    if (e.perGroup && Object.keys(e.perGroup).length) figures.push(ctx.figure(perGroupAccuracyFigure(e.perGroup, `Accuracy per speaker (${e.split})`)));
+    if (e.perGroup && Object.keys(e.perGroup).length) figures.push(ctx.figure(perGroupAccuracyFigure(e.perGroup, `Accuracy per speaker (${e.split})`, { groupLabel: 'speaker' })));
     if (figures.length) parts.push(`<div class="figures">${figures.map((f) => `<div>${f}</div>`).join('')}</div>`);
   }
   return parts.length ? `<section id="evaluation"><h2>Evaluation</h2>\n${parts.join('\n')}</section>` : '';

@@ -97,11 +97,13 @@ export function trainingCurvesFigure(history: readonly TrainingHistoryRow[], opt
       });
     }
   }
+  // Whole epochs only while they fit; plotly picks the spacing for long runs.
+  const epochTicks = new Set(epochs).size <= 20 ? { dtick: 1, tick0: 0 } : {};
   const layout = {
     ...baseLayout(options.title, 380),
-    xaxis: { ...gridAxis, domain: [0, 0.44], title: { text: 'epoch' }, anchor: 'y' },
+    xaxis: { ...gridAxis, ...epochTicks, domain: [0, 0.44], title: { text: 'epoch' }, anchor: 'y' },
     yaxis: { ...gridAxis, title: { text: 'loss' }, anchor: 'x', rangemode: 'tozero' },
-    xaxis2: { ...gridAxis, domain: [0.56, 1], title: { text: 'epoch' }, anchor: 'y2' },
+    xaxis2: { ...gridAxis, ...epochTicks, domain: [0.56, 1], title: { text: 'epoch' }, anchor: 'y2' },
     yaxis2: { ...gridAxis, title: { text: 'accuracy' }, anchor: 'x2', range: [0, 1.02], tickformat: '.0%' },
     legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom' },
     hovermode: 'closest',
@@ -135,6 +137,7 @@ export function confusionFigure(matrix: readonly (readonly number[])[], classNam
       font: { color: max > 0 && v > max / 2 ? '#ffffff' : '#222222', size: n > 20 ? 9 : 12 },
     })),
   );
+  // Height grows with the classes; the width follows the container and the cells stay square.
   const side = Math.max(360, Math.min(720, 120 + 40 * n));
   return {
     data: [{
@@ -150,7 +153,6 @@ export function confusionFigure(matrix: readonly (readonly number[])[], classNam
     }],
     layout: {
       ...baseLayout(options.title ?? 'Confusion matrix', side),
-      width: side + 80,
       xaxis: { title: { text: 'predicted' }, type: 'category', ticks: '', constrain: 'domain' },
       yaxis: { title: { text: 'true' }, type: 'category', autorange: 'reversed', ticks: '', scaleanchor: 'x', constrain: 'domain' },
       annotations,
@@ -163,7 +165,11 @@ export function confusionFigure(matrix: readonly (readonly number[])[], classNam
  * accuracy in percent and its clip count on hover, and a dotted line at the overall accuracy
  * (the count-weighted mean). y axis fixed to [0, 100 %].
  */
-export function perGroupAccuracyFigure(perGroup: Readonly<Record<string, { accuracy: number; count: number }>>, title: string): PlotlyFigure {
+export function perGroupAccuracyFigure(
+  perGroup: Readonly<Record<string, { accuracy: number; count: number }>>,
+  title: string,
+  options: { /** Title of the x axis, what a group is. Default `group`. */ groupLabel?: string } = {},
+): PlotlyFigure {
   const names = Object.keys(perGroup).sort((a, b) => a.localeCompare(b, 'en'));
   const accuracy = names.map((g) => finite(perGroup[g].accuracy));
   const counts = names.map((g) => perGroup[g].count);
@@ -171,7 +177,7 @@ export function perGroupAccuracyFigure(perGroup: Readonly<Record<string, { accur
   const overall = total > 0 ? names.reduce((s, g) => s + (finite(perGroup[g].accuracy) ?? 0) * perGroup[g].count, 0) / total : null;
   const layout: Record<string, unknown> = {
     ...baseLayout(title, 360),
-    xaxis: { ...gridAxis, type: 'category', title: { text: 'group' } },
+    xaxis: { ...gridAxis, type: 'category', title: { text: plotlyText(options.groupLabel ?? 'group') } },
     yaxis: { ...gridAxis, range: [0, 1.05], tickformat: '.0%', title: { text: 'accuracy' } },
     bargap: 0.3,
   };

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { writeRunReport } from '../../src/report/html';
 import { figureBundle } from '../../src/viz/display';
 import { classBalanceFigure } from '../../src/viz/plots';
@@ -21,12 +21,23 @@ after(removeFixtureRuns);
 const CHROMIUM = process.env.MELBOOK_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** playwright-core's chromium launcher, or a skip when the package is missing. */
+async function loadChromium(t: TestContext): Promise<typeof import('playwright-core').chromium | undefined> {
+  try {
+    return (await import('playwright-core')).chromium;
+  } catch {
+    t.skip('playwright-core is not installed: npm install --save-dev playwright-core');
+    return undefined;
+  }
+}
+
 test('a report renders in Chromium: figures drawn, images loaded, no errors, nothing fetched', { timeout: 60_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) {
     t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
     return;
   }
-  const { chromium } = await import('playwright-core');
+  const chromium = await loadChromium(t);
+  if (!chromium) return;
   const fixture = await createFixtureRun({ failed: true });
   const report = await writeRunReport({ root: fixture.root, runId: fixture.runId });
   const profile = mkdtempSync(path.join(os.tmpdir(), 'melbook-chromium-'));
@@ -85,7 +96,8 @@ test("notebook figure outputs draw offline in output order, even before the outp
     t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
     return;
   }
-  const { chromium } = await import('playwright-core');
+  const chromium = await loadChromium(t);
+  if (!chromium) return;
   const fig = classBalanceFigure([{ class: '0', train: 3, validation: 1, test: 2 }]);
   const withBundle = String(figureBundle(fig, { id: 'with-bundle', includePlotlyJs: true }).data['text/html']);
   const without = String(figureBundle(fig, { id: 'without' }).data['text/html']);

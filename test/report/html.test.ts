@@ -42,9 +42,15 @@ describe('renderRunReport', () => {
     }
   });
 
-  test('lists parameters and final metrics, with per-speaker metrics grouped', () => {
-    assert.ok(html.includes(`<td class="key">note</td><td class="value">${escapeHtml(HOSTILE.param)}</td>`));
-    assert.ok(html.includes('<td class="key">training.epochs</td><td class="value">4</td>'));
+  test('lists parameters grouped by their first dotted segment, and final metrics with per-speaker ones grouped', () => {
+    const params = html.slice(html.indexOf('<section id="params">'), html.indexOf('</section>', html.indexOf('<section id="params">')));
+    const groups = [...params.matchAll(/<thead><tr><th>([^<]*)<\/th><th>value<\/th><\/tr><\/thead><tbody>\n([\s\S]*?)\n<\/tbody>/g)]
+      .map(([, group, rows]) => [group, [...rows.matchAll(/<td class="key">([^<]*)<\/td><td class="value">([^<]*)<\/td>/g)].map((m) => `${m[1]}=${m[2]}`)]);
+    assert.deepEqual(groups.slice(0, 3), [
+      ['features', ['nMels=64']],
+      ['parameter', [`note=${escapeHtml(HOSTILE.param)}`]],
+      ['training', ['epochs=4']],
+    ]);
     assert.ok(html.includes('<tr><td class="key">val_accuracy</td><td class="num">0.7</td><td class="num">3</td></tr>'));
     assert.ok(html.includes('<summary>test_speaker_accuracy/… (2)</summary>'));
     assert.ok(html.includes('<tr><td class="key">theo</td><td class="num">0.9</td><td class="num">0</td></tr>'));

@@ -53,6 +53,12 @@ describe('trainingCurvesFigure', () => {
     assert.deepEqual(fig.data.map((t) => t.y), [[null, 1], [0.5, null]]);
   });
 
+  test('labels whole epochs for short runs and lets plotly space the ticks of long ones', () => {
+    assert.equal((trainingCurvesFigure(history).layout.xaxis as { dtick?: number }).dtick, 1);
+    const long = Array.from({ length: 50 }, (_, epoch) => ({ epoch, loss: 1, accuracy: 0.5 }));
+    assert.equal((trainingCurvesFigure(long).layout.xaxis2 as { dtick?: number }).dtick, undefined);
+  });
+
   test('is deterministic', () => {
     assert.deepEqual(trainingCurvesFigure(history), trainingCurvesFigure(history.map((h) => ({ ...h }))));
   });
@@ -85,6 +91,15 @@ describe('confusionFigure', () => {
     const darkest = notes.find((a) => a.text === '9')!;
     const lightest = notes.find((a) => a.text === '0')!;
     assert.notEqual(darkest.font.color, lightest.font.color, 'text stays readable on dark and light cells');
+  });
+
+  test('grows with the number of classes and leaves the width to the container', () => {
+    const small = confusionFigure([[1]], ['a']).layout;
+    const n = 12;
+    const large = confusionFigure(Array.from({ length: n }, () => new Array<number>(n).fill(1)), Array.from({ length: n }, (_, i) => `c${i}`)).layout;
+    assert.ok((large.height as number) > (small.height as number));
+    assert.equal(large.width, undefined);
+    assert.equal((large.yaxis as { scaleanchor: string }).scaleanchor, 'x', 'square cells');
   });
 
   test('treats numeric class names as categories', () => {
@@ -127,6 +142,11 @@ describe('perGroupAccuracyFigure', () => {
     const expected = (0.9 * 10 + 0.5 * 30 + 1 * 20) / 60;
     assert.ok(Math.abs(line.y0 - expected) < 1e-12 && line.y0 === line.y1);
     assert.match((fig.layout.annotations as { text: string }[])[0].text, new RegExp(`${(expected * 100).toFixed(1)}%`));
+  });
+
+  test('names the groups on the x axis', () => {
+    assert.equal((perGroupAccuracyFigure(perGroup, 't').layout.xaxis as { title: { text: string } }).title.text, 'group');
+    assert.equal((perGroupAccuracyFigure(perGroup, 't', { groupLabel: 'speaker' }).layout.xaxis as { title: { text: string } }).title.text, 'speaker');
   });
 
   test('has no overall line without clips', () => {
