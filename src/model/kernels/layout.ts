@@ -1,8 +1,8 @@
 /**
- * Layout kernels in plain JS over the wasm heap: 4-D transpose, Tile, and Sum/Mean over the
- * leading axes. The stock wasm versions are slow exactly where training needs them: Transpose
- * of a [32, 64, 63, 32] tensor costs ~60 ms, Tile (used by the batch-norm gradient) is a
- * per-element loop, and Sum/Mean over axes [0, 1, 2] of NHWC data first transpose the input.
+ * Layout kernels over the wasm heap: Tile, Identity, and Sum/Mean over the leading axes. The
+ * stock wasm versions are slow exactly where training needs them: Tile (used by the batch-norm
+ * gradient) is a per-element loop (~30 ms a call for [32, 32, 31, 32]), Identity copies, and
+ * Sum/Mean over axes [0, 1, 2] of NHWC data first transpose the input (~60 ms for 4.1M values).
  */
 import * as tf from '@tensorflow/tfjs';
 import { MelbookError } from '../../errors';
@@ -16,65 +16,6 @@ type Typed = Float32Array | Int32Array | Uint8Array;
 
 function view(backend: BackendWasm, info: TensorInfo): Typed {
   return backend.typedArrayFromHeap(info) as Typed;
-}
-
-/**
- * Transposes a rank-4 tensor by `perm` into a new tensor (caller owns it). When the last axis
- * stays last, whole rows are block-copied.
- */
-export function transpose4d(backend: BackendWasm, x: TensorInfo, perm: readonly number[]): TensorInfo {
-  const shape = x.shape;
-  const outShape = perm.map((p) => shape[p]);
-  const out = backend.makeOutput(outShape, x.dtype);
-  const src = view(backend, x);
-  const dst = view(backend, out);
-  const strides = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
-  const [s0, s1, s2, s3] = perm.map((p) => strides[p]);
-  const [n0, n1, n2, n3] = outShape;
-  let o = 0;
-  if (perm[0] === 3 && perm[1] === 1 && perm[2] === 2 && perm[3] === 0) {
-    swapOuterInner(src, dst, shape[0], shape[1] * shape[2], shape[3]);
-    return out;
-  }
-  if (perm[3] === 3) {
-    for (let i0 = 0; i0 < n0; i0++) {
-      for (let i1 = 0; i1 < n1; i1++) {
-        for (let i2 = 0; i2 < n2; i2++, o += n3) {
-          const s = i0 * s0 + i1 * s1 + i2 * s2;
-          if (n3 >= 16) dst.set(src.subarray(s, s + n3), o);
-          else for (let i3 = 0; i3 < n3; i3++) dst[o + i3] = src[s + i3];
-        }
-      }
-    }
-    return out;
-  }
-  for (let i0 = 0; i0 < n0; i0++) {
-    for (let i1 = 0; i1 < n1; i1++) {
-      for (let i2 = 0; i2 < n2; i2++) {
-        let s = i0 * s0 + i1 * s1 + i2 * s2;
-        for (let i3 = 0; i3 < n3; i3++, s += s3) dst[o++] = src[s];
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * [A, P, C] -> [C, P, A], one P-slice at a time so that the A rows read and the C rows written
- * for a slice stay in cache (a plain strided loop misses on nearly every read).
- */
-function swapOuterInner(src: Typed, dst: Typed, a: number, p: number, c: number): void {
-  const srcRow = p * c;
-  const dstRow = p * a;
-  for (let j = 0; j < p; j++) {
-    const srcBase = j * c;
-    const dstBase = j * a;
-    for (let k = 0; k < c; k++) {
-      const d = k * dstRow + dstBase;
-      let s = srcBase + k;
-      for (let i = 0; i < a; i++, s += srcRow) dst[d + i] = src[s];
-    }
-  }
 }
 
 /** `Tile`: output shape x.shape[i] * reps[i]; built by block copies (copyWithin doubling). */

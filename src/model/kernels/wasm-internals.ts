@@ -57,11 +57,6 @@ export function f32(backend: BackendWasm, info: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
-/** Same tensor data under another shape (shares memory; release separately). */
-export function reshapeInfo(backend: BackendWasm, x: TensorInfo, shape: number[]): TensorInfo {
-  return runWasmKernel('Reshape', backend, { x }, { shape });
-}
-
 /**
  * The whole wasm heap as float32 and a tensor's element offset in it, for allocation-free
  * block copies between tensors (`heap.copyWithin`). Same validity rule as `f32`.
