@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { MelbookError } from './errors';
 import { preprocessCommand } from './cli/preprocess';
 import { fetchFsddCommand, verifyCommand } from './cli/data';
-import { trainCommand, predictCommand, runsCommand, compareCommand } from './cli/train';
+import { trainCommand, predictCommand, runsCommand, compareCommand, evaluateCommand } from './cli/train';
 import { runCommand, kernelInstallCommand, reportCommand } from './cli/pipeline';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -52,6 +52,15 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .addOption(setOption())
     .option('--run-name <name>', 'name of the tracked run')
     .action((opts) => run(() => trainCommand(opts)));
+
+  program
+    .command('evaluate')
+    .description('leave-one-speaker-out: one model per held-out speaker, nested runs under one parent run')
+    .addOption(configOption())
+    .addOption(setOption())
+    .option('--loso', 'train and test one fold per speaker')
+    .option('--speakers <names>', 'comma-separated subset of speakers')
+    .action((opts) => run(() => evaluateCommand(opts)));
 
   program
     .command('predict')

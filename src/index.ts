@@ -90,3 +90,4 @@ export { createProgressReporter } from './runner/progress';
 // Reports
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
 export { renderNotebookHtml } from './report/notebook';
+export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';

@@ -1,6 +1,7 @@
 /** `melbook train`, `melbook predict`, `melbook runs`: the training side of the command line. */
 import { loadPipelineConfig } from '../config/pipeline';
 import { trainStage } from '../stages/train';
+import { leaveOneSpeakerOut, formatLoso } from '../stages/loso';
 import { Predictor } from '../train/predict';
 import { useBackend } from '../train/train';
 import { Tracker } from '../tracking/tracker';
@@ -41,5 +42,16 @@ export async function compareCommand(ids: string[], opts: { root: string }): Pro
   const tracker = new Tracker({ root: opts.root, gitCommit: null });
   const runs = await Promise.all(ids.map((id) => tracker.getRun(id)));
   console.log(formatRunsComparison(runs));
+  return 0;
+}
+
+export async function evaluateCommand(opts: { config: string; set: string[]; loso?: boolean; speakers?: string }): Promise<number> {
+  const config = loadPipelineConfig(opts.config, { overrides: opts.set });
+  if (!opts.loso) {
+    console.error('melbook evaluate: only --loso is available here; the test split of a trained run is evaluated by `melbook train` and notebooks/04-evaluate.ipynb');
+    return 2;
+  }
+  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, speakers: opts.speakers?.split(',').map((s) => s.trim()) });
+  console.log(formatLoso(result));
   return 0;
 }

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leaveOneSpeakerOut, summarizeFolds } from '../../src/stages/loso';
+import { pipelineConfig } from '../../src/config/pipeline';
+import { Tracker } from '../../src/tracking/tracker';
+import { toneCorpus } from '../helpers/corpus';
+
+test('mean, spread and minimum of fold accuracies', () => {
+  const s = summarizeFolds([0.5, 1, 0.75]);
+  assert.equal(s.mean, 0.75);
+  assert.ok(Math.abs(s.std - Math.sqrt(0.125 / 3)) < 1e-12);
+  assert.equal(s.min, 0.5);
+});
+
+test('leave-one-speaker-out trains one nested run per speaker, each tested only on its held-out speaker', { timeout: 300_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'melbook-loso-'));
+  const config = pipelineConfig({
+    data: { recordings: toneCorpus({ speakers: ['ann', 'bob', 'cy'], takes: 6 }), durationS: 0.4 },
+    split: { validationFraction: 0.2 },
+    preprocess: { dir: join(work, 'features'), workers: 1 },
+    model: { type: 'cnn', blocks: [{ type: 'conv2d', filters: 4, kernelSize: 3, pool: { type: 'max', size: 4 } }], dense: [] },
+    training: { epochs: 1, backend: 'cpu', batchSize: 16 },
+    tracking: { root: join(work, 'runs'), experiment: 'loso' },
+  });
+  const r = await leaveOneSpeakerOut({ config, log: () => undefined });
+  assert.deepEqual(r.folds.map((f) => f.speaker), ['ann', 'bob', 'cy'], 'speakers come from the data');
+  const tracker = new Tracker({ root: config.tracking.root, gitCommit: null });
+  const parent = await tracker.getRun(r.parentRunId);
+  assert.equal(parent.info.status, 'FINISHED');
+  assert.ok(Math.abs(parent.data.metrics.loso_mean_accuracy.value - r.mean) < 1e-9);
+  for (const fold of r.folds) {
+    const run = await tracker.getRun(fold.runId);
+    assert.equal(run.data.tags['mlflow.parentRunId'], r.parentRunId, 'the parent run holds every fold');
+    assert.equal(run.data.params['split.testSpeaker'], fold.speaker);
+    const perSpeaker = JSON.parse(readFileSync(join(config.tracking.root, run.info.experimentId, run.info.runId, 'artifacts', 'evaluation', 'test_per_speaker.json'), 'utf8'));
+    assert.deepEqual(Object.keys(perSpeaker), [fold.speaker], 'the test split holds only the held-out speaker');
+    assert.equal(fold.count, 18, '3 digits x 6 takes of that speaker');
+  }
+});
