@@ -15,6 +15,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { SingleBar } from 'cli-progress';
 import { list as listTar, type ReadEntry } from 'tar';
 import { FetchError } from '../errors';
+import { writeFileAtomic as writeAtomic } from '../atomic-write';
 import { DEFAULT_FSDD_CHECKSUMS_FILE, assertVerified, verifyRecordings, type VerificationReport } from './checksums';
 
 /** The FSDD commit whose recordings `data/fsdd-sha256.txt` lists. */
@@ -235,14 +236,7 @@ async function writeFileAtomic(dir: string, name: string, data: Uint8Array): Pro
   if (path.dirname(target) !== path.resolve(dir)) {
     throw new FetchError(`${name}: refusing to write outside ${dir}`);
   }
-  const temp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(temp, data, { flag: 'wx' });
-    await fs.rename(temp, target);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
+  await writeAtomic(target, data);
 }
 
 /** The attribution CC BY-SA 4.0 asks for: title, creator, source, licence, changes. */

@@ -3,8 +3,8 @@
  * `metadata.json` (shapes, classes, counts, feature parameters, normalisation statistics).
  * Later stages read sizes and shapes from here, never from constants.
  */
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic-write';
 import { MelbookError } from '../errors';
 import type { SplitName } from './split';
 
@@ -82,10 +82,7 @@ export interface DatasetMetadata {
 
 /** Write JSON atomically: a temporary file in the same folder, then rename. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, JSON.stringify(value, null, 2) + '\n', { mkdir: true });
 }
 
 /** Read a JSON file written by melbook, with an error that names the file and the fix. */

@@ -11,8 +11,8 @@
  * `DTYPES` in either byte order (converted to float32), and Fortran-order arrays (transposed
  * to C order). Arrays are row-major Float32Array with an explicit shape; a 0-d array has shape [].
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
+import { writeFileAtomic, writeFileAtomicSync } from '../atomic-write';
 import { endianness } from 'node:os';
 import { NpyFormatError } from '../errors';
 
@@ -228,37 +228,17 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-function tmpPath(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
 /**
- * Write a float32 array to `path` atomically: the bytes go to `${path}.tmp-<pid>-<random>`
- * which is then renamed over `path`, so readers never see a half-written file.
+ * Write a float32 array to `path` atomically (see atomic-write.ts): readers never see a
+ * half-written file.
  */
 export async function writeNpy(path: string, data: Float32Array, shape: readonly number[]): Promise<void> {
-  const bytes = encodeNpy(data, shape);
-  const tmp = tmpPath(path);
-  try {
-    await fsp.writeFile(tmp, bytes);
-    await fsp.rename(tmp, path);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, encodeNpy(data, shape));
 }
 
 /** Synchronous `writeNpy` (same atomic rename), for worker threads that do nothing else. */
 export function writeNpySync(path: string, data: Float32Array, shape: readonly number[]): void {
-  const bytes = encodeNpy(data, shape);
-  const tmp = tmpPath(path);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
-  }
+  writeFileAtomicSync(path, encodeNpy(data, shape));
 }
 
 /** Read a .npy file as float32 (see decodeNpy); errors name the path. */

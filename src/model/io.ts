@@ -4,19 +4,15 @@
  * backend is not installed. The files are the ones tfjs-node writes and `tf.loadLayersModel`
  * (or tensorflowjs_converter) reads.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../atomic-write';
 import * as tf from '@tensorflow/tfjs';
 import { MelbookError } from '../errors';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 /** An IOHandler that saves to / loads from a folder. */
 export function folderHandler(dir: string): tf.io.IOHandler {
@@ -26,7 +22,7 @@ export function folderHandler(dir: string): tf.io.IOHandler {
       const weightData = artifacts.weightData
         ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]))
         : new Uint8Array(0);
-      writeAtomic(join(dir, WEIGHTS_BIN), weightData);
+      writeFileAtomicSync(join(dir, WEIGHTS_BIN), weightData);
       const modelJson = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format ?? 'layers-model',
@@ -36,7 +32,7 @@ export function folderHandler(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      writeAtomic(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      writeFileAtomicSync(join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {

@@ -9,9 +9,9 @@
  * as HTML (see markdown.ts and outputs.ts). plotly.js is inlined once, only when a figure is
  * shown; a Content-Security-Policy stops the page from loading anything from the network.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-write';
 import { readNotebook } from '../runner/notebook-io';
 import { ERROR_ARTIFACT, ERROR_TAG, Tracker } from '../tracking';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';
@@ -100,15 +100,7 @@ export async function writeRunReport(options: WriteRunReportOptions): Promise<st
 
 /** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
 export async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(tmp, text, 'utf8');
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, text, { mkdir: true });
 }
 
 async function readOptional(file: string): Promise<string | undefined> {

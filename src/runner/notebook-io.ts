@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-write';
 import { ConfigError } from '../errors';
 
 /** A mime bundle: mime type -> data (text, base64 for images, or a JSON value). */
@@ -116,15 +116,7 @@ export function formatNotebook(nb: Notebook): string {
 
 /** Writes atomically: a reader sees the old file or the new one, never half of one. */
 export async function writeNotebook(file: string, nb: Notebook): Promise<void> {
-  const text = formatNotebook(nb);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(tmp, text, 'utf8');
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, formatNotebook(nb));
 }
 
 /** A fresh cell id as nbformat 4.5 requires (1-64 chars of [a-zA-Z0-9-_]). */

@@ -16,6 +16,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-write';
 import { TrackingError } from '../errors';
 import { NON_EXPERIMENT_ROOT_FOLDERS, RESERVED_EXPERIMENT_FOLDERS, TRASH_FOLDER, pathToFileUri, storePath, validateExperimentId, validateKey, validateRunId } from './paths';
 import { MLFLOW_TAGS, ParamChangedError, type CreateRunRequest, type Experiment, type Metric, type Param, type Run, type RunInfo, type RunStatus, type RunTag, type TrackingStore } from './store';
@@ -395,8 +396,6 @@ async function writeFileIn(file: string, text: string, flag = 'w'): Promise<void
 
 /** Replaces a file by renaming a complete temporary copy over it (MLflow's `overwrite_yaml`). */
 async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${newUuidHex().slice(0, 8)}.tmp`;
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, text);
 }
 

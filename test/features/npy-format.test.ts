@@ -131,7 +131,7 @@ test('writeNpy writes atomically (no temporary file left) and readNpy reads it b
   const file = path.join(dir, 'a.npy');
   await writeNpy(file, ramp([4, 5]), [4, 5]);
   writeNpySync(path.join(dir, 'b.npy'), ramp([3]), [3]);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   assert.deepEqual((await readNpy(file)).data, ramp([4, 5]));
   assert.deepEqual(readNpySync(path.join(dir, 'b.npy')).shape, [3]);
   await assert.rejects(readNpy(path.join(dir, 'missing.npy')), /ENOENT/);

@@ -123,7 +123,7 @@ test('an interrupted run (journal cut mid-line, a stray temp file) resumes and c
   // Simulate a crash: manifest gone, a half-written journal line, a temp file left behind.
   rmSync(first.manifestPath);
   appendFileSync(join(first.featureDir, '.journal.jsonl'), '{"id":"0_ann_');
-  writeFileSync(join(first.featureDir, 'clips', '0_ann_1.npy.tmp-1-x'), 'partial');
+  writeFileSync(join(first.featureDir, 'clips', '.0_ann_1.npy.1-deadbeef.tmp'), 'partial');
   const again = await preprocess(cfg);
   assert.equal(again.reused, 49);
   assert.ok(existsSync(again.manifestPath));
