@@ -111,11 +111,11 @@ test('timeShift moves every row by one drawn shift without wrapping and fills th
   for (let seed = 0; seed < 40; seed++) {
     const y = timeShift(x, SHAPE, seededRandom(seed), { maxShiftFrames: 5, fill: -9 });
     // Recover the shift from the first and last frame of row 0 (all values distinct), then check every cell.
-    const shift = [...Array(11).keys()].map((k) => k - 5).find((s) => y[0] === (s > 0 ? -9 : x[-s]) && y[cols - 1] === (s < 0 ? -9 : x[cols - 1 - s]));
+    const shift: number | undefined = [...Array(11).keys()].map((k) => k - 5).find((s) => y[0] === (s > 0 ? -9 : x[-s]) && y[cols - 1] === (s < 0 ? -9 : x[cols - 1 - s]));
     assert.ok(shift !== undefined, `seed ${seed}: no shift in -5..5 explains the output`);
     seen.add(shift);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-      const source = c - shift;
+      const source: number = c - shift;
       assert.equal(y[r * cols + c], source >= 0 && source < cols ? x[r * cols + source] : -9);
     }
   }
