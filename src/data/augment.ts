@@ -354,9 +354,12 @@ export function featureAugmenter(options: AugmentOptions | ResolvedAugmentOption
 }
 
 /**
- * The waveform-level augmentations (speed, then noise, each with its probability) for one clip
- * of `length` samples; the speed-changed clip is fitted back to `length` with `fit`.
- * @returns undefined when both are off.
+ * The waveform-level augmentations for one decoded clip (at the pipeline's rate, any length):
+ * speed perturbation, then noise, each with its probability, then `fitLength(length, fit)`, so the
+ * result is ready for the feature extractor. Noise goes on before the padding, so the padding
+ * stays digital silence, as it is in the (unaugmented) validation and test clips, and the SNR is
+ * measured against the recording rather than a padded second.
+ * @returns undefined when both are off (then call `fitLength` alone).
  */
 export function waveformAugmenter(
   options: AugmentOptions | ResolvedAugmentOptions,
@@ -365,15 +368,15 @@ export function waveformAugmenter(
   const r = resolveAugmentOptions(options); // idempotent on resolved options
   if (r.speed.probability === 0 && r.noise.probability === 0) return undefined;
   return async (samples, random) => {
-    let out = samples.slice();
+    let out = samples;
     // The four decisions are drawn up front, whether or not their branch runs.
     const [speedRoll, factorRoll, noiseRoll, snrRoll] = [random(), random(), random(), random()];
     if (speedRoll < r.speed.probability) {
       const factor = r.speed.minFactor + factorRoll * (r.speed.maxFactor - r.speed.minFactor);
-      out = fitLength(await speedPerturb(out, factor, context.resampler, context.speed), context.length, context.fit);
+      out = await speedPerturb(out, factor, context.resampler, context.speed);
     }
     if (noiseRoll < r.noise.probability) out = addNoise(out, random, { snrDb: r.noise.minSnrDb + snrRoll * (r.noise.maxSnrDb - r.noise.minSnrDb) });
-    return out;
+    return fitLength(out, context.length, context.fit);
   };
 }
 

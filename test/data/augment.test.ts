@@ -248,4 +248,11 @@ test('waveformAugmenter is undefined when off, and otherwise keeps the clip leng
   // 1.2x faster: the 5000 perturbed samples come first, then the zero padding of fitLength.
   assert.ok(y.subarray(5100).every((v) => v === 0));
   assert.ok(y.subarray(100, 4900).some((v) => Math.abs(v) > 0.4));
+  // Noise goes on before the padding: a short clip comes out at `length`, its padding silent.
+  const noiseOnly = waveformAugmenter({ noise: { probability: 1 } }, { length: 6000, resampler })!;
+  const short = sine(4000, 300);
+  const z = await noiseOnly(short, seededRandom(2));
+  assert.equal(z.length, 6000);
+  assert.ok(z.subarray(4000).every((v) => v === 0));
+  assert.ok(z.subarray(0, 4000).every((v, i) => v !== short[i] || short[i] === 0));
 });
