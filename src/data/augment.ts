@@ -336,7 +336,7 @@ export function resolveAugmentOptions(options: AugmentOptions = {}, prefix = 'au
 /**
  * The feature-level augmentations (time shift, then SpecAugment masks) as the dataset's
  * `transform` hook for clips of `shape` = `[nMels, nFrames]`:
- * `ds.dataset('train', { transform: featureAugmenter(config.augment, ds.inputShape) })`.
+ * `ds.dataset('train', { transform: featureAugmenter(config.augment, [ds.inputShape[0], ds.inputShape[1]]) })`.
  * @returns undefined when both are off, so the dataset skips the hook altogether.
  */
 export function featureAugmenter(options: AugmentOptions | ResolvedAugmentOptions, shape: FeatureShape): DatasetOptions['transform'] {
