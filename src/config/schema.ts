@@ -183,6 +183,28 @@ export const TrainingSchema = z
       .strict()
       .nullable()
       .default(null),
+    /**
+     * Feature-level augmentation of the training split only (seeded; validation and test are
+     * never augmented). Off by default. See docs/augmentation.md.
+     */
+    augment: z
+      .object({
+        /** SpecAugment: `freqMasks` masks of up to `freqMaskWidth` mel bands, `timeMasks` of up to `timeMaskWidth` frames, set to `maskValue` (0 = the normalised mean). */
+        specAugment: z
+          .object({
+            freqMasks: nonNegativeInt.default(0),
+            freqMaskWidth: nonNegativeInt.default(0),
+            timeMasks: nonNegativeInt.default(0),
+            timeMaskWidth: nonNegativeInt.default(0),
+            maskValue: z.number().default(0),
+          })
+          .strict()
+          .default({}),
+        /** Random shift of up to `maxShiftFrames` frames either way, filled with `fill` (no wrap-around). */
+        timeShift: z.object({ maxShiftFrames: nonNegativeInt.default(0), fill: z.number().default(0) }).strict().default({}),
+      })
+      .strict()
+      .default({}),
     /** tfjs backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu. Env MELBOOK_BACKEND overrides. */
     backend: z.enum(BACKENDS).default('auto'),
   })

@@ -12,6 +12,7 @@ import { compileModel } from '../model/cnn';
 import { selectBackend, type BackendSelection } from '../model/backend';
 import { saveModel, loadModel } from '../model/io';
 import { writeBundleMetadata } from './bundle';
+import { featureAugmenter } from '../data/augment';
 import { EarlyStopping, LearningRateSchedule, formatEpochLine, type EpochLog } from './callbacks';
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunHandle } from '../tracking/tracker';
@@ -79,7 +80,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const checkpointDir = join(artifacts, 'checkpoints', 'best');
   const modelDir = join(artifacts, 'model');
 
-  const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer });
+  const [rows, cols] = meta.featureShape;
+  const transform = featureAugmenter(t.augment, [rows, cols ?? 1]);
+  if (transform) log(`augmenting the training split: ${JSON.stringify(t.augment)}`);
+  const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform });
   const valDs = dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization });
   const stopper = new EarlyStopping(t.earlyStopping?.monitor ?? 'val_loss', t.earlyStopping?.patience ?? Number.POSITIVE_INFINITY, t.earlyStopping?.minDelta ?? 0);
   const schedule = new LearningRateSchedule(t.lrSchedule);

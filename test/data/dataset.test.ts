@@ -107,3 +107,21 @@ test('the class balance lists clips per class and split', () => {
 test('a missing feature folder says to run preprocess', () => {
   assert.throws(() => AudioDataset.open('/nonexistent/features/x'), /melbook preprocess/);
 });
+
+test('an augmentation transform changes training batches only, reproducibly with the seed', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const { featureAugmenter } = await import('../../src/data/augment');
+  const [rows, cols] = ds.metadata.featureShape;
+  const transform = featureAugmenter({ specAugment: { freqMasks: 2, freqMaskWidth: 8, timeMasks: 2, timeMaskWidth: 6 } }, [rows, cols]);
+  const sum = async (split: 'train' | 'validation', withTransform: boolean, seed = 1) => {
+    let total = 0;
+    await ds.dataset(split, { batchSize: 64, seed, shuffle: false, transform: withTransform ? transform : undefined }).forEachAsync((b) => {
+      total += b.xs.sum().dataSync()[0];
+      tf.dispose([b.xs, b.ys]);
+    });
+    return total;
+  };
+  assert.notEqual(await sum('train', true), await sum('train', false), 'training features are masked');
+  assert.equal(await sum('train', true, 1), await sum('train', true, 1), 'same seed, same masks');
+  assert.equal(await sum('validation', true), await sum('validation', false), 'validation is never augmented');
+});
