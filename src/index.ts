@@ -91,3 +91,12 @@ export { createProgressReporter } from './runner/progress';
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
 export { renderNotebookHtml } from './report/notebook';
 export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';
+
+// Augmentation, deltas and per-utterance normalisation (issue 6 building blocks)
+export {
+  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, addNoise, gaussianSource, speedPerturb, mixup,
+  mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter,
+  type AugmentOptions, type ResolvedAugmentOptions, type SpecAugmentOptions, type TimeShiftOptions,
+} from './data/augment';
+export { deltas, stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaOptions } from './features/delta';
+export { perUtteranceNormalize, CMVN_MODES, type PerUtteranceNormalizeOptions, type FeatureShape } from './features/normalize';
