@@ -273,13 +273,17 @@ export interface WithRunOptions extends StartRunOptions {
 export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
   const run = await tracker.startRun(options);
   let ended = false;
+  // The listener stays registered until the run is marked KILLED: handlers that re-raise the
+  // signal only when they are the last listener (the notebook runner's kernel cleanup) then
+  // leave the process alive long enough for the status to reach the store.
   const onSigint = (): void => {
-    process.removeListener('SIGINT', onSigint);
+    if (ended) return;
     ended = true;
     run
       .endRun('KILLED')
       .catch((err) => process.emitWarning(`run ${run.runId}: could not mark KILLED: ${(err as Error).message}`))
       .finally(() => {
+        process.removeListener('SIGINT', onSigint);
         if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
       });
   };

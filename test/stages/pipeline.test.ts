@@ -99,3 +99,27 @@ test('the same notebooks run in stage order under jupyter nbconvert with the tsl
   assert.equal(runs.length, 4, 'opened by hand, each notebook logs a run of its own');
   assert.ok(runs.every((r) => r.info.status === 'FINISHED'));
 });
+
+test('Ctrl-C stops the pipeline: the run ends KILLED and no kernel survives', { timeout: 300_000 }, async (t) => {
+  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  const p = smallProject();
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'run', '--config', p.config], { cwd: REPO, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const started = new Promise<void>((resolveStarted) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/01-preprocess\.ipynb +cell 3\//.test(stderr)) resolveStarted();
+    });
+  });
+  await started;
+  const kernels = () => spawnSync('pgrep', ['-f', `tslab kernel`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const before = new Set(kernels());
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('exit', r));
+  const [run] = await new Tracker({ root: p.runs, gitCommit: null }).listRuns('pipeline-test');
+  assert.equal(run.info.status, 'KILLED');
+  await new Promise((r) => setTimeout(r, 500));
+  const survivors = kernels().filter((pid) => before.has(pid));
+  assert.deepEqual(survivors.filter((pid) => existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(REPO)), [], 'no kernel of this runner is left');
+});
