@@ -45,14 +45,18 @@ function checkRate(expected: number, got: number): void {
   }
 }
 
-/** Log-mel (or linear / dB mel) spectrogram, shape [nMels, nFrames]. Defaults: the PyTorch yardstick. */
-export class MelSpectrogram implements Extractor {
-  readonly kind = 'mel';
-  private readonly plan: MelPlan;
-  constructor(options: MelSpectrogramOptions = {}, onWarning?: WarningHandler) {
-    this.plan = new MelPlan(options, onWarning);
-  }
-  get options() {
+/** What every feature plan offers: resolved options (with the sample rate), a run and a shape. */
+interface FeaturePlan<O extends { sampleRateHz: number }> {
+  readonly options: O;
+  run(samples: Float32Array): FeatureArray;
+  outputShape(nSamples: number): number[];
+}
+
+/** An Extractor over a precomputed plan: the same rate check, description and shape for every kind. */
+abstract class PlanExtractor<O extends { sampleRateHz: number }> implements Extractor {
+  abstract readonly kind: ExtractorKind;
+  protected constructor(protected readonly plan: FeaturePlan<O>) {}
+  get options(): O {
     return this.plan.options;
   }
   extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
@@ -64,54 +68,34 @@ export class MelSpectrogram implements Extractor {
   }
   outputShape(nSamples: number): number[] {
     return this.plan.outputShape(nSamples);
+  }
+}
+
+/** Log-mel (or linear / dB mel) spectrogram, shape [nMels, nFrames]. Defaults: the PyTorch yardstick. */
+export class MelSpectrogram extends PlanExtractor<MelPlan['options']> {
+  readonly kind = 'mel';
+  constructor(options: MelSpectrogramOptions = {}, onWarning?: WarningHandler) {
+    super(new MelPlan(options, onWarning));
   }
 }
 
 /** MFCCs over the dB mel spectrogram, shape [nMfcc, nFrames]. */
-export class Mfcc implements Extractor {
+export class Mfcc extends PlanExtractor<MfccPlan['options']> {
   readonly kind = 'mfcc';
-  private readonly plan: MfccPlan;
   constructor(options: MfccOptions = {}, onWarning?: WarningHandler) {
-    this.plan = new MfccPlan(options, onWarning);
-  }
-  get options() {
-    return this.plan.options;
-  }
-  extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
-    checkRate(this.plan.options.sampleRateHz, sampleRateHz);
-    return this.plan.run(samples);
-  }
-  describe(): Record<string, unknown> {
-    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
-  }
-  outputShape(nSamples: number): number[] {
-    return this.plan.outputShape(nSamples);
+    super(new MfccPlan(options, onWarning));
   }
 }
 
 /** meyda frame features stacked as rows, shape [nRows, nFrames] (row names: `rowNames`). */
-export class MeydaFeatures implements Extractor {
+export class MeydaFeatures extends PlanExtractor<MeydaPlan['options']> {
   readonly kind = 'meyda';
-  private readonly plan: MeydaPlan;
   constructor(options: MeydaFeaturesOptions) {
-    this.plan = new MeydaPlan(options);
-  }
-  get options() {
-    return this.plan.options;
+    super(new MeydaPlan(options));
   }
   /** What each output row holds, e.g. ['rms', 'chroma[0]', ...]. */
   get rowNames(): string[] {
     return meydaRowNames(this.plan.options);
-  }
-  extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
-    checkRate(this.plan.options.sampleRateHz, sampleRateHz);
-    return this.plan.run(samples);
-  }
-  describe(): Record<string, unknown> {
-    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
-  }
-  outputShape(nSamples: number): number[] {
-    return this.plan.outputShape(nSamples);
   }
 }
 
