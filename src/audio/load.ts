@@ -1,11 +1,12 @@
 /**
- * One call from a file name to model-ready samples: read, decode, resample, pad/trim.
+ * One call from a file name to model-ready samples: read, decode, resample, cut silence, pad/trim.
  */
 import { readFile } from 'node:fs/promises';
 import { AudioDecodeError, MelbookError } from '../errors';
 import { fitLength, type PadMode, type TrimMode } from './fit';
 import { resample, type ResampleQuality, type Resampler } from './resample';
 import { decodeWav } from './wav';
+import { trimSilence, type TrimSilenceOptions } from './silence';
 
 export interface LoadAudioOptions {
   /** Target sample rate, Hz; the file is resampled when its own rate differs. Required. */
@@ -19,6 +20,8 @@ export interface LoadAudioOptions {
   pad?: PadMode;
   /** Which part of a long clip is kept (see `fitLength`). Default 'start'. */
   trim?: TrimMode;
+  /** Cut leading and trailing silence before pad/trim (see `trimSilence`). Default: keep it. */
+  trimSilence?: TrimSilenceOptions;
   /** Resampling quality (see `resample`). Default 'medium'. */
   quality?: ResampleQuality;
   /**
@@ -59,9 +62,10 @@ export async function loadAudio(file: string, options: LoadAudioOptions): Promis
     quality: options.quality,
     resampler: options.resampler,
   });
+  const speech = options.trimSilence ? trimSilence(atRate, options.trimSilence) : atRate;
   const samples =
     durationS === undefined
-      ? atRate
-      : fitLength(atRate, Math.round(durationS * sampleRateHz), { pad: options.pad, trim: options.trim });
+      ? speech
+      : fitLength(speech, Math.round(durationS * sampleRateHz), { pad: options.pad, trim: options.trim });
   return { samples, sampleRateHz, sourceRateHz: decoded.sampleRateHz, sourceFrames: decoded.frames, channels: decoded.channels };
 }
