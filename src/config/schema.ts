@@ -5,6 +5,7 @@
  * with the YAML path. Keys are camelCase in YAML, as in the TypeScript options they feed.
  */
 import { z } from 'zod';
+import { NORMALIZATIONS } from '../features/normalize';
 
 export const PAD_MODES = ['end', 'center', 'start'] as const;
 export const TRIM_MODES = ['start', 'center', 'end'] as const;
@@ -40,6 +41,22 @@ export const DataSchema = z
     pad: z.enum(PAD_MODES).default('end'),
     /** Which part of a long clip is kept. Default `start`. */
     trim: z.enum(TRIM_MODES).default('start'),
+    /**
+     * Cut leading and trailing silence before pad/trim (frames quieter than `topDb` below the
+     * loudest frame), or null to keep the clip as recorded. Default null.
+     */
+    trimSilence: z
+      .object({
+        /** dB below the loudest frame under which a frame is silence. Default 30. */
+        topDb: z.number().positive().default(30),
+        /** RMS frame length in samples. Default 256. */
+        frameLength: positiveInt.default(256),
+        /** Samples between RMS frames. Default 64. */
+        hopLength: positiveInt.default(64),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -127,6 +144,31 @@ export const PreprocessSchema = z
     workers: nonNegativeInt.default(0),
     /** Fail (exit non-zero) when any clip is skipped. Default false. */
     strict: z.boolean().default(false),
+    /**
+     * Waveform augmentation, precomputed: `copies` perturbed versions of every clip are written
+     * next to it (speed/pitch by resampling, then white noise). Training draws one version per
+     * clip per epoch (the original or a copy) for the training split only, so an epoch costs
+     * the same as without augmentation. 0 copies turns it off (default).
+     */
+    augment: z
+      .object({
+        /** Perturbed copies per clip. Default 0 (off). */
+        copies: nonNegativeInt.max(64).default(0),
+        /** Seed of the perturbations; a copy depends only on the seed, the clip id and its index. Default 0. */
+        seed: z.number().int().default(0),
+        /** Speed and pitch perturbation: with `probability`, a factor uniform in [minFactor, maxFactor] (> 1 faster and higher). */
+        speed: z
+          .object({ probability: z.number().min(0).max(1).default(0), minFactor: z.number().positive().default(0.9), maxFactor: z.number().positive().default(1.1) })
+          .strict()
+          .default({}),
+        /** Additive white noise: with `probability`, an SNR uniform in [minSnrDb, maxSnrDb] dB against the recording. */
+        noise: z
+          .object({ probability: z.number().min(0).max(1).default(0), minSnrDb: z.number().default(10), maxSnrDb: z.number().default(30) })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -157,8 +199,12 @@ export const TrainingSchema = z
     seed: z.number().int().default(0),
     /** Shuffle buffer in clips, or 0 for the whole training split (read from metadata). Default 0. */
     shuffleBuffer: nonNegativeInt.default(0),
-    /** Input normalisation with training-split statistics: `global` mean/std, or `none`. Default `global`. */
-    normalization: z.enum(['global', 'none']).default('global'),
+    /**
+     * Input normalisation: `global` (mean/std of the training split), `utterance` (the clip's
+     * own mean/std), `utteranceBand` (each mel band's own mean/std over the clip) or `none`.
+     * Default `global`.
+     */
+    normalization: z.enum(NORMALIZATIONS).default('global'),
     /** Stop when `monitor` has not improved for `patience` epochs; null disables. */
     earlyStopping: z
       .object({

@@ -12,6 +12,9 @@ import { MelbookError } from '../errors';
 import { seededRandom, shuffled } from './random';
 import { MANIFEST_FILE, METADATA_FILE, readManifest, readMetadata, type DatasetMetadata, type Manifest, type ManifestEntry } from './manifest';
 import type { SplitName } from './split';
+import { perUtteranceNormalize, NORMALIZATIONS, type Normalization } from '../features/normalize';
+
+export { NORMALIZATIONS, type Normalization };
 
 /** How a split becomes batches. */
 export interface DatasetOptions {
@@ -21,14 +24,20 @@ export interface DatasetOptions {
   shuffle?: boolean;
   /** Seed of the shuffle; epoch k uses seed + k. Default 0. */
   seed?: number;
-  /** `global`: (x - mean) / std of the training split; `none`: raw features. Default `global`. */
-  normalization?: 'global' | 'none';
+  /** See `NORMALIZATIONS`. Default `global`. */
+  normalization?: Normalization;
   /**
    * Clips drawn into the shuffle window, or 0 for the whole split (exact uniform shuffle of the
    * index list; features are still streamed). Default 0.
    */
   shuffleBuffer?: number;
-  /** Transform applied to each clip's features (training-time augmentation). Default none. */
+  /**
+   * Draw each clip as one of its versions, the original or a perturbed copy (preprocess.augment),
+   * uniformly, anew each epoch. Only the training split has this on: default true for `train`
+   * and forced off for the others.
+   */
+  copies?: boolean;
+  /** Transform applied to each clip's features (training-time augmentation). Train split only. Default none. */
   transform?: (features: Float32Array, entry: ManifestEntry, random: () => number) => Float32Array;
 }
 
@@ -83,13 +92,13 @@ export class AudioDataset {
   }
 
   /** One clip's features, normalised, as a Float32Array of the input size. */
-  readClip(entry: ManifestEntry, normalization: 'global' | 'none' = 'global'): Float32Array {
-    const { data, shape } = readNpySync(join(this.featureDir, entry.feature));
+  readClip(entry: ManifestEntry, normalization: Normalization = 'global', file: string = entry.feature): Float32Array {
+    const { data, shape } = readNpySync(join(this.featureDir, file));
     const expected = this.metadata.featureShape;
     if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
-      throw new MelbookError(`${join(this.featureDir, entry.feature)}: shape [${shape}] differs from metadata.featureShape [${expected}]; run \`npx melbook preprocess\` again`);
+      throw new MelbookError(`${join(this.featureDir, file)}: shape [${shape}] differs from metadata.featureShape [${expected}]; run \`npx melbook preprocess\` again`);
     }
-    return normalization === 'global' ? normalize(data, this.metadata) : data;
+    return normalizeClip(data, normalization, this.metadata);
   }
 
   /** A lazy dataset of `{ xs, ys }` batches for one split. */
@@ -113,7 +122,10 @@ export class AudioDataset {
           const xs = new Float32Array(chunk.length * clipSize);
           const ys = new Float32Array(chunk.length);
           chunk.forEach((entry, k) => {
-            let clip = this.readClip(entry, opts.normalization);
+            // A training clip with precomputed perturbed copies is drawn as one of its versions.
+            const versions = opts.copies ? entry.copies?.length ?? 0 : 0;
+            const pick = versions > 0 ? Math.floor(random() * (versions + 1)) : 0;
+            let clip = this.readClip(entry, opts.normalization, pick === 0 ? entry.feature : entry.copies![pick - 1]);
             if (opts.transform) clip = opts.transform(clip, entry, random);
             xs.set(clip, k * clipSize);
             ys[k] = entry.labelIndex;
@@ -129,7 +141,7 @@ export class AudioDataset {
   }
 
   /** Every clip of a split in memory, in manifest order (evaluation, small splits). */
-  load(split: SplitName, normalization: 'global' | 'none' = 'global'): { xs: tf.Tensor; ys: tf.Tensor1D; entries: ManifestEntry[] } {
+  load(split: SplitName, normalization: Normalization = 'global'): { xs: tf.Tensor; ys: tf.Tensor1D; entries: ManifestEntry[] } {
     const entries = this.entries(split);
     const clipSize = this.inputShape.reduce((a, b) => a * b, 1);
     const xs = new Float32Array(entries.length * clipSize);
@@ -154,8 +166,26 @@ export class AudioDataset {
       seed: options.seed ?? 0,
       normalization: options.normalization ?? 'global',
       shuffleBuffer: options.shuffleBuffer ?? 0,
+      copies: split === 'train' ? options.copies ?? true : false,
       transform: split === 'train' ? options.transform : undefined,
     };
+  }
+}
+
+/** One clip's features normalised as `mode` says (see `NORMALIZATIONS`); a new array unless `none`. */
+export function normalizeClip(data: Float32Array, mode: Normalization, metadata: Pick<DatasetMetadata, 'normalization' | 'featureShape'>): Float32Array {
+  switch (mode) {
+    case 'global':
+      return normalize(data, metadata);
+    case 'utterance':
+    case 'utteranceBand': {
+      const rows = metadata.featureShape[0] ?? 1;
+      return perUtteranceNormalize(data, [rows, data.length / rows], { mode: mode === 'utterance' ? 'global' : 'perRow', epsilon: 1e-5 });
+    }
+    case 'none':
+      return data;
+    default:
+      throw new MelbookError(`normalization must be one of ${NORMALIZATIONS.join(', ')}, got ${JSON.stringify(mode)}`);
   }
 }
 

@@ -34,6 +34,11 @@ export interface ManifestEntry {
   sourceRateHz: number;
   /** Duration of the source before pad/trim, seconds. */
   sourceDurationS: number;
+  /**
+   * Feature files of the clip's perturbed copies (preprocess.augment), relative to the feature
+   * folder; absent without waveform augmentation. Only the training split ever reads them.
+   */
+  copies?: string[];
 }
 
 export interface Manifest {
@@ -67,7 +72,9 @@ export interface DatasetMetadata {
   /** Full parameter set of the extractor (its describe()). */
   features: Record<string, unknown>;
   /** Audio loading parameters used before extraction. */
-  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string };
+  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number } };
+  /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */
+  augment?: { copies: number; seed: number; speed: Record<string, number>; noise: Record<string, number> };
   /** Shape of one feature array, e.g. [64, 63]. */
   featureShape: number[];
   /** Model input shape: featureShape plus a channel axis, e.g. [64, 63, 1]. */

@@ -31,6 +31,19 @@ export function checkFeatureShape(what: string, length: number, shape: FeatureSh
   }
 }
 
+/**
+ * How the dataset normalises a clip's features before the model sees them (the config's
+ * `training.normalization`), from one list so the union cannot drift:
+ * - `global`: (x - mean) / std with one mean and std of the whole training split (metadata);
+ * - `utterance`: with the clip's own mean and std (`perUtteranceNormalize` mode `global`;
+ *   removes loudness);
+ * - `utteranceBand`: with each band's own mean and std over the clip's frames (mode `perRow`;
+ *   removes a fixed channel or spectral tilt too);
+ * - `none`: raw features.
+ */
+export const NORMALIZATIONS = ['global', 'utterance', 'utteranceBand', 'none'] as const;
+export type Normalization = (typeof NORMALIZATIONS)[number];
+
 /** Which statistics CMVN uses, from one list so the union cannot drift. */
 export const CMVN_MODES = ['global', 'perRow'] as const;
 export type CmvnMode = (typeof CMVN_MODES)[number];

@@ -23,7 +23,7 @@ import type { ManifestEntry } from '../data/manifest';
 
 /** The feature folder the config's features and audio settings map to. */
 export function featureDirFor(ctx: Pick<StageContext, 'config'>): string {
-  return join(ctx.config.preprocess.dir, featureKeyFor(ctx.config.features, ctx.config.data));
+  return join(ctx.config.preprocess.dir, featureKeyFor(ctx.config.features, ctx.config.data, ctx.config.preprocess.augment));
 }
 
 /** Stage 01: preprocess with progress lines, then log what it did to the run. */
@@ -77,7 +77,7 @@ export async function showClips(dataset: AudioDataset, entries: readonly Manifes
       colorbarLabel: f.scale === 'db' ? 'dB' : f.scale === 'log' ? 'ln power' : 'power', height: 260,
     });
     if (existsSync(e.source)) {
-      const clip = await loadAudio(e.source, { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as 'end', trim: audio.trim as 'start' });
+      const clip = await loadAudio(e.source, { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as 'end', trim: audio.trim as 'start', trimSilence: audio.trimSilence });
       showWaveform(clip.samples, clip.sampleRateHz, { title: `waveform - ${e.id}`, height: 160 });
       showAudio(clip.samples, clip.sampleRateHz, { title: e.id });
     }

@@ -9,6 +9,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { decodeWav } from '../audio/wav';
 import { Resampler } from '../audio/resample';
 import { fitLength } from '../audio/fit';
+import { trimSilence, type TrimSilenceOptions } from '../audio/silence';
+import { waveformAugmenter, type AugmentOptions } from '../data/augment';
+import { seededRandom } from '../data/random';
 import { createExtractor, type Extractor, type ExtractorSpec } from '../features/extractor';
 import { readNpySync, writeNpySync } from '../features/npy';
 import { rowSums } from '../data/manifest';
@@ -16,8 +19,11 @@ import { AudioDecodeError } from '../errors';
 
 export interface PreprocessTask {
   extractor: ExtractorSpec;
-  audio: { sampleRateHz: number; durationS: number; pad: 'end' | 'center' | 'start'; trim: 'start' | 'center' | 'end' };
-  clips: { source: string; out: string; knownSha256?: string }[];
+  audio: { sampleRateHz: number; durationS: number; pad: 'end' | 'center' | 'start'; trim: 'start' | 'center' | 'end'; trimSilence?: TrimSilenceOptions };
+  /** Waveform augmentation: `copies` perturbed versions per clip, written to `clips[i].copies`. */
+  augment?: { seed: number; speed: AugmentOptions['speed']; noise: AugmentOptions['noise'] };
+  /** `id` seeds the clip's copies; `copies` are their output paths (empty: no augmentation). */
+  clips: { id: string; source: string; out: string; copies: string[]; knownSha256?: string }[];
 }
 
 export type ClipResult =
@@ -81,7 +87,7 @@ async function processClip(
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const decoded = decodeWav(bytes, clip.source);
   const sourceDurationS = decoded.frames / decoded.sampleRateHz;
-  if (clip.knownSha256 === sha256 && existsSync(clip.out)) {
+  if (clip.knownSha256 === sha256 && existsSync(clip.out) && clip.copies.every((c) => existsSync(c))) {
     const cached = tryReadCached(clip.out, expectedShape);
     if (cached) return { ok: true, reused: true, sha256, shape: expectedShape, sourceRateHz: decoded.sampleRateHz, sourceDurationS, ...sums(cached, expectedShape) };
   }
@@ -89,10 +95,30 @@ async function processClip(
   const atRate = decoded.sampleRateHz === task.audio.sampleRateHz
     ? decoded.samples
     : await (resampler ??= new Resampler()).resample(decoded.samples, decoded.sampleRateHz, task.audio.sampleRateHz);
-  const fitted = fitLength(atRate, length, { pad: task.audio.pad, trim: task.audio.trim });
-  const features = extractor.extract(fitted, task.audio.sampleRateHz);
+  const speech = task.audio.trimSilence ? trimSilence(atRate, task.audio.trimSilence) : atRate;
+  const fit = { pad: task.audio.pad, trim: task.audio.trim };
+  const features = extractor.extract(fitLength(speech, length, fit), task.audio.sampleRateHz);
+  // Copies first, the original last: a clip counts as done (journal) only when all its files exist.
+  if (clip.copies.length > 0 && task.augment) {
+    const augment = waveformAugmenter(task.augment, { length, resampler: (resampler ??= new Resampler()), fit });
+    for (const [j, out] of clip.copies.entries()) {
+      const perturbed = augment ? await augment(speech, copyRandom(task.augment.seed, clip.id, j)) : fitLength(speech, length, fit);
+      const copy = extractor.extract(perturbed, task.audio.sampleRateHz);
+      writeNpySync(out, copy.data, copy.shape);
+    }
+  }
   writeNpySync(clip.out, features.data, features.shape);
   return { ok: true, reused: false, sha256, shape: features.shape, sourceRateHz: decoded.sampleRateHz, sourceDurationS, ...sums(features.data, features.shape) };
+}
+
+/**
+ * The random stream of copy `index` of clip `id`: it depends only on the seed, the id and the
+ * index (FNV-1a of the three), so a copy is the same whichever worker or chunk makes it.
+ */
+export function copyRandom(seed: number, id: string, index: number): () => number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (const ch of `${id}#${index}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return seededRandom(h);
 }
 
 function tryReadCached(file: string, expectedShape: number[]): Float32Array | undefined {

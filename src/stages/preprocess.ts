@@ -15,6 +15,7 @@ import {
   type DatasetMetadata, type Manifest, type ManifestEntry, type SkippedClip,
 } from '../data/manifest';
 import { MelbookError } from '../errors';
+import { resolveAugmentOptions } from '../data/augment';
 import type { DataConfig, FeaturesConfig, PreprocessConfig, SplitConfig } from '../config/schema';
 import processChunk, { type ClipResult, type PreprocessTask } from './preprocess-worker';
 
@@ -55,10 +56,22 @@ export function extractorSpecFromConfig(features: FeaturesConfig, data: DataConf
 }
 
 /** The feature folder's key: extractor parameters plus the audio loading that precedes them. */
-export function featureKeyFor(features: FeaturesConfig, data: DataConfig): string {
+export function featureKeyFor(features: FeaturesConfig, data: DataConfig, augment?: PreprocessConfig['augment']): string {
   const extractor = createExtractor(extractorSpecFromConfig(features, data));
-  const audio = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
-  return cacheKey(extractor, { audio });
+  return cacheKey(extractor, keyExtras(data, augment));
+}
+
+/** How audio is loaded before extraction, as recorded in the metadata and the feature key. */
+export function audioSettings(data: DataConfig): PreprocessTask['audio'] {
+  const audio: PreprocessTask['audio'] = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
+  // Only present when on, so the keys of existing feature folders do not change.
+  if (data.trimSilence) audio.trimSilence = { ...data.trimSilence };
+  return audio;
+}
+
+/** The feature key's inputs besides the extractor: audio loading and, when on, waveform augmentation. */
+function keyExtras(data: DataConfig, augment?: PreprocessConfig['augment']): Record<string, unknown> {
+  return augment && augment.copies > 0 ? { audio: audioSettings(data), augment } : { audio: audioSettings(data) };
 }
 
 export async function preprocess(options: PreprocessOptions): Promise<PreprocessResult> {
@@ -66,8 +79,11 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   const { data, features, split, preprocess: pre } = options;
   const spec = extractorSpecFromConfig(features, data);
   const extractor = createExtractor(spec);
-  const audio = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
-  const featureKey = cacheKey(extractor, { audio });
+  const audio = audioSettings(data);
+  const copies = pre.augment?.copies ?? 0;
+  const augment = copies > 0 ? pre.augment : undefined;
+  if (augment) resolveAugmentOptions({ speed: augment.speed, noise: augment.noise }, 'preprocess.augment'); // throws ConfigError with the YAML path
+  const featureKey = cacheKey(extractor, keyExtras(data, augment));
   const featureDir = join(pre.dir, featureKey);
   const clipsDir = join(featureDir, 'clips');
   mkdirSync(clipsDir, { recursive: true });
@@ -80,7 +96,8 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   const journalPath = join(featureDir, JOURNAL_FILE);
   const known = readJournal(journalPath);
   const outPath = (id: string) => join(clipsDir, `${id.replace(/\.wav$/i, '').replace(/[\\/]/g, '__')}.npy`);
-  const jobs = clips.map((c) => ({ source: c.file, out: outPath(c.id), knownSha256: known.get(c.id) }));
+  const copyPath = (id: string, j: number) => outPath(id).replace(/\.npy$/, `.aug${j + 1}.npy`);
+  const jobs = clips.map((c) => ({ id: c.id, source: c.file, out: outPath(c.id), copies: Array.from({ length: copies }, (_, j) => copyPath(c.id, j)), knownSha256: known.get(c.id) }));
 
   const workers = pre.workers > 0 ? pre.workers : availableParallelism();
   const chunkSize = options.chunkSize ?? 64;
@@ -88,7 +105,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   let done = 0;
   let failed = 0;
   const runChunk = async (start: number, run: (t: PreprocessTask) => Promise<ClipResult[]>) => {
-    const task: PreprocessTask = { extractor: spec, audio, clips: jobs.slice(start, start + chunkSize) };
+    const task: PreprocessTask = { extractor: spec, audio, clips: jobs.slice(start, start + chunkSize), ...(augment ? { augment: { seed: augment.seed, speed: augment.speed, noise: augment.noise } } : {}) };
     const out = await run(task);
     const lines: string[] = [];
     out.forEach((r, k) => {
@@ -128,6 +145,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     return {
       id: clip.id, source: clip.file, label: clip.label, labelIndex: names.indexOf(clip.label), speaker: clip.speaker, take: clip.take,
       split: splits[k], feature: `clips/${outPath(clip.id).slice(clipsDir.length + 1)}`, shape: result.shape,
+      ...(copies > 0 ? { copies: jobs[index].copies.map((c) => `clips/${c.slice(clipsDir.length + 1)}`) } : {}),
       sourceSha256: result.sha256, sourceRateHz: result.sourceRateHz, sourceDurationS: round(result.sourceDurationS, 6),
     };
   });
@@ -139,6 +157,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     featureKey,
     features: extractor.describe(),
     audio,
+    ...(augment ? { augment: { ...augment } } : {}),
     featureShape,
     inputShape: [...featureShape, 1],
     classNames: names,

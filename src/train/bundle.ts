@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic, readJson, type DatasetMetadata, type NormalizationStats } from '../data/manifest';
+import type { Normalization } from '../data/dataset';
 
 export const BUNDLE_FILE = 'melbook.json';
 
@@ -15,14 +16,14 @@ export interface BundleMetadata {
   audio: DatasetMetadata['audio'];
   /** The extractor's describe(): enough to rebuild it with createExtractor. */
   features: Record<string, unknown>;
-  normalization: { mode: 'global' | 'none'; stats: NormalizationStats };
+  normalization: { mode: Normalization; stats: NormalizationStats };
   bestEpoch: number;
   backend: string;
 }
 
 export function writeBundleMetadata(
   modelDir: string,
-  info: { metadata: DatasetMetadata; normalization: 'global' | 'none'; bestEpoch: number; backend: string },
+  info: { metadata: DatasetMetadata; normalization: Normalization; bestEpoch: number; backend: string },
 ): BundleMetadata {
   const bundle: BundleMetadata = {
     version: 1,

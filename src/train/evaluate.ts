@@ -4,7 +4,7 @@
  * saved as JSON artifacts and logged as metrics.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AudioDataset } from '../data/dataset';
+import type { AudioDataset, Normalization } from '../data/dataset';
 import type { SplitName } from '../data/split';
 import type { RunHandle } from '../tracking/tracker';
 import { argmaxRows, classificationReport, type EvaluationReport } from './metrics';
@@ -27,7 +27,7 @@ export interface Evaluation extends EvaluationReport {
 export async function evaluateModel(
   model: tf.LayersModel,
   dataset: AudioDataset,
-  options: { split?: SplitName; batchSize?: number; normalization?: 'global' | 'none' } = {},
+  options: { split?: SplitName; batchSize?: number; normalization?: Normalization } = {},
 ): Promise<Evaluation> {
   const split = options.split ?? 'test';
   const entries = dataset.entries(split);

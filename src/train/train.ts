@@ -65,6 +65,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   await run.logParams({
     ...flatten({ data: config.data, split: config.split, training: { ...t, earlyStopping: t.earlyStopping ?? 'none', lrSchedule: t.lrSchedule ?? 'none' } }),
     ...flatten({ features: meta.features }),
+    ...(meta.augment ? flatten({ preprocess: { augment: meta.augment } }) : {}),
     ...prefixKeys('model', describeModel(config.model)),
     'dataset.featureKey': meta.featureKey,
     'dataset.inputShape': JSON.stringify(meta.inputShape),
@@ -83,6 +84,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const [rows, cols] = meta.featureShape;
   const transform = featureAugmenter(t.augment, [rows, cols ?? 1]);
   if (transform) log(`augmenting the training split: ${JSON.stringify(t.augment)}`);
+  if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
   const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform });
   const valDs = dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization });
   const stopper = new EarlyStopping(t.earlyStopping?.monitor ?? 'val_loss', t.earlyStopping?.patience ?? Number.POSITIVE_INFINITY, t.earlyStopping?.minDelta ?? 0);

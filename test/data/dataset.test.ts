@@ -125,3 +125,73 @@ test('an augmentation transform changes training batches only, reproducibly with
   assert.equal(await sum('train', true, 1), await sum('train', true, 1), 'same seed, same masks');
   assert.equal(await sum('validation', true), await sum('validation', false), 'validation is never augmented');
 });
+
+test('perturbed copies are drawn for the training split only, and every version of a clip keeps its label', async () => {
+  const { writeNpySync, readNpySync } = await import('../../src/features/npy');
+  const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
+  // A copy of the feature folder whose entries each have two "copies" filled with a marker value.
+  const dir = mkdtempSync(join(tmpdir(), 'melbook-copies-'));
+  cpSync(featureDir, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { entries: { feature: string; labelIndex: number; copies?: string[] }[] };
+  for (const e of manifest.entries) {
+    const { shape } = readNpySync(join(dir, e.feature));
+    e.copies = [1, 2].map((j) => {
+      const file = e.feature.replace(/\.npy$/, `.aug${j}.npy`);
+      writeNpySync(join(dir, file), new Float32Array(shape[0] * shape[1]).fill(1000 * j + e.labelIndex), shape);
+      return file;
+    });
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const ds = AudioDataset.open(dir);
+  const versions = async (split: 'train' | 'validation' | 'test', options: { copies?: boolean; seed?: number } = {}) => {
+    const seen: number[] = [];
+    await ds.dataset(split, { batchSize: 8, normalization: 'none', ...options }).forEachAsync((b) => {
+      const n = b.ys.shape[0];
+      const x = b.xs.dataSync();
+      const y = b.ys.dataSync();
+      const size = x.length / n;
+      for (let k = 0; k < n; k++) {
+        const v = x[k * size];
+        if (v >= 1000) assert.equal(v % 1000, y[k], 'a copy has its own clip label');
+        seen.push(v >= 1000 ? Math.floor(v / 1000) : 0);
+      }
+      tf.dispose([b.xs, b.ys]);
+    });
+    return seen;
+  };
+  const train = await versions('train');
+  assert.equal(train.length, ds.size('train'), 'one version per clip per epoch: an epoch is as long as without copies');
+  assert.ok(train.includes(0) && train.includes(1) && train.includes(2), `originals and both copies are drawn: ${train}`);
+  assert.deepEqual(await versions('train', { seed: 3 }), await versions('train', { seed: 3 }), 'same seed, same draws');
+  assert.ok((await versions('train', { copies: false })).every((v) => v === 0), 'copies: false reads originals only');
+  for (const split of ['validation', 'test'] as const) {
+    assert.ok((await versions(split)).every((v) => v === 0), `${split} never reads a copy`);
+    assert.ok((await versions(split, { copies: true })).every((v) => v === 0), `${split} never reads a copy, even when asked`);
+  }
+});
+
+test('utterance normalisation gives every clip mean 0 and std 1; utteranceBand every band of every clip', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const [rows, cols] = ds.metadata.featureShape;
+  for (const e of ds.entries('test')) {
+    const x = ds.readClip(e, 'utterance');
+    const mean = x.reduce((a, b) => a + b, 0) / x.length;
+    const std = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
+    assert.ok(Math.abs(mean) < 1e-4 && Math.abs(std - 1) < 1e-3, `${e.id}: mean ${mean}, std ${std}`);
+    const b = ds.readClip(e, 'utteranceBand');
+    for (const r of [0, Math.floor(rows / 2), rows - 1]) {
+      const row = b.subarray(r * cols, (r + 1) * cols);
+      const m = row.reduce((a, v) => a + v, 0) / cols;
+      assert.ok(Math.abs(m) < 1e-4, `${e.id} band ${r}: mean ${m}`);
+    }
+  }
+  // Loudness is gone: the same clip 20 dB louder (log power + ln 100) normalises to the same features.
+  const { normalizeClip } = await import('../../src/data/dataset');
+  const e = ds.entries('train')[0];
+  const raw = ds.readClip(e, 'none');
+  const louder = raw.map((v) => v + Math.log(100));
+  const a = normalizeClip(raw, 'utterance', ds.metadata);
+  const b = normalizeClip(louder, 'utterance', ds.metadata);
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-4));
+  assert.throws(() => normalizeClip(raw, 'perClip' as 'none', ds.metadata), /normalization must be one of global, utterance, utteranceBand, none, got "perClip"/);
+});
