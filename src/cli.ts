@@ -60,6 +60,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .addOption(setOption())
     .option('--loso', 'train and test one fold per speaker')
     .option('--speakers <names>', 'comma-separated subset of speakers')
+    .option('--jobs <n>', 'folds trained side by side, one core each', '1')
     .action((opts) => run(() => evaluateCommand(opts)));
 
   program

@@ -45,13 +45,18 @@ export async function compareCommand(ids: string[], opts: { root: string }): Pro
   return 0;
 }
 
-export async function evaluateCommand(opts: { config: string; set: string[]; loso?: boolean; speakers?: string }): Promise<number> {
+export async function evaluateCommand(opts: { config: string; set: string[]; loso?: boolean; speakers?: string; jobs?: string }): Promise<number> {
   const config = loadPipelineConfig(opts.config, { overrides: opts.set });
   if (!opts.loso) {
     console.error('melbook evaluate: only --loso is available here; the test split of a trained run is evaluated by `melbook train` and notebooks/04-evaluate.ipynb');
     return 2;
   }
-  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, speakers: opts.speakers?.split(',').map((s) => s.trim()) });
+  const jobs = Number(opts.jobs ?? 1);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error(`melbook evaluate: --jobs must be a whole number of folds >= 1, got ${JSON.stringify(opts.jobs)}`);
+    return 2;
+  }
+  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, jobs, speakers: opts.speakers?.split(',').map((s) => s.trim()) });
   console.log(formatLoso(result));
   return 0;
 }

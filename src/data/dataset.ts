@@ -58,6 +58,14 @@ export class AudioDataset {
     this.manifest = manifest;
   }
 
+  /**
+   * The dataset of a preprocess call, from the manifest and metadata it returned (not re-read
+   * from disk, where a concurrent run with another split may have replaced them).
+   */
+  static fromPreprocess(result: { featureDir: string; metadata: DatasetMetadata; manifest: Manifest }): AudioDataset {
+    return new AudioDataset(result.featureDir, result.metadata, result.manifest);
+  }
+
   /** Open the feature folder written by `melbook preprocess`. */
   static open(featureDir: string): AudioDataset {
     const metadata = readMetadata(join(featureDir, METADATA_FILE));

@@ -3,9 +3,13 @@
  * speakers and tested on the held-out one, logged as nested runs under one parent run that
  * holds the per-speaker table, the mean and the spread.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Piscina from 'piscina';
 import { preprocess } from './preprocess';
-import { trainStage, type TrainStageResult } from './train';
+import { runFold, type FoldResult, type FoldTask } from './loso-fold';
 import { Tracker, withRun } from '../tracking/tracker';
+import { MelbookError } from '../errors';
 import type { PipelineConfig } from '../config/pipeline';
 
 export interface LosoOptions {
@@ -13,12 +17,18 @@ export interface LosoOptions {
   configFile?: string;
   /** Only these speakers (default: every speaker in the metadata). */
   speakers?: string[];
+  /**
+   * Folds trained side by side, each in its own worker thread (a fold trains on one core).
+   * Progress lines then carry the speaker. Default 1 (one after the other, in-process).
+   */
+  jobs?: number;
   log?: (line: string) => void;
 }
 
 export interface LosoResult {
   parentRunId: string;
-  folds: { speaker: string; runId: string; accuracy: number; count: number }[];
+  /** In the order of `speakers`, whatever order they finished in. */
+  folds: FoldResult[];
   mean: number;
   /** Population standard deviation of the per-speaker accuracies. */
   std: number;
@@ -42,13 +52,29 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
   return withRun(tracker, { experimentName: base.tracking.experiment, runName: base.tracking.runName ?? `loso-${new Date().toISOString().slice(0, 19)}`, tags: { 'melbook.mode': 'loso' } }, async (parent) => {
     await parent.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length });
     if (options.configFile) await parent.logArtifact(options.configFile, 'config');
-    const folds: LosoResult['folds'] = [];
-    for (const [i, speaker] of speakers.entries()) {
-      log(`fold ${i + 1}/${speakers.length}: held-out speaker ${speaker}`);
-      const config: PipelineConfig = { ...base, split: { ...base.split, mode: 'speaker', testSpeaker: speaker }, tracking: { ...base.tracking, runName: `loso-${speaker}` } };
-      const r: TrainStageResult = await trainStage({ config, log, parentRunId: parent.runId, tags: { 'melbook.loso.speaker': speaker } });
-      folds.push({ speaker, runId: r.runId, accuracy: r.evaluation.accuracy, count: r.evaluation.count });
-      await parent.logMetric(`loso_accuracy/${speaker}`, r.evaluation.accuracy, i);
+    const jobs = Math.max(1, Math.min(options.jobs ?? 1, speakers.length));
+    const tasks: FoldTask[] = speakers.map((speaker) => ({ config: base, speaker, parentRunId: parent.runId, prefixLines: jobs > 1 }));
+    const folds: FoldResult[] = new Array(speakers.length);
+    let finished = 0;
+    const record = async (i: number, fold: FoldResult) => {
+      folds[i] = fold;
+      finished += 1;
+      log(`fold ${finished}/${speakers.length} done: ${fold.speaker} ${(100 * fold.accuracy).toFixed(1)} % (${fold.count} clips, run ${fold.runId})`);
+      await parent.logMetric(`loso_accuracy/${fold.speaker}`, fold.accuracy, i);
+    };
+    if (jobs === 1) {
+      for (const [i, task] of tasks.entries()) {
+        log(`fold ${i + 1}/${speakers.length}: held-out speaker ${task.speaker}`);
+        await record(i, await runFold(task, log));
+      }
+    } else {
+      log(`${speakers.length} folds, ${jobs} at a time`);
+      const pool = new Piscina({ filename: foldWorkerFile(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+      try {
+        await Promise.all(tasks.map(async (task, i) => record(i, (await pool.run(task)) as FoldResult)));
+      } finally {
+        await pool.destroy();
+      }
     }
     const { mean, std, min } = summarizeFolds(folds.map((f) => f.accuracy));
     await parent.logMetrics({ loso_mean_accuracy: mean, loso_std_accuracy: std, loso_min_accuracy: min });
@@ -62,4 +88,12 @@ export function formatLoso(r: LosoResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const rows = r.folds.map((f) => `  ${f.speaker.padEnd(10)} ${pct(f.accuracy).padStart(8)}  (${f.count} clips, run ${f.runId})`);
   return [`leave-one-speaker-out (parent run ${r.parentRunId}):`, ...rows, `  ${'mean'.padEnd(10)} ${pct(r.mean).padStart(8)}  std ${pct(r.std)}, min ${pct(r.min)}`].join('\n');
+}
+
+/** The compiled fold worker: under tsx (tests) the .ts sources run, but worker threads load dist/. */
+function foldWorkerFile(): string {
+  const here = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/stages') : __dirname;
+  const file = join(here, 'loso-fold.js');
+  if (!existsSync(file)) throw new MelbookError(`${file} is missing: build the package first (npm run build)`);
+  return file;
 }

@@ -46,6 +46,12 @@ export interface PreprocessResult {
   filesPerSecond: number;
   workers: number;
   metadata: DatasetMetadata;
+  /**
+   * The manifest as this call wrote it. Use it (AudioDataset.fromPreprocess) rather than reading
+   * manifest.json back: another process working on the same feature folder with another split
+   * may have replaced the file since.
+   */
+  manifest: Manifest;
 }
 
 const JOURNAL_FILE = '.journal.jsonl';
@@ -179,7 +185,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   writeJsonAtomic(reportPath, report);
   return {
     featureKey, featureDir, manifestPath, metadataPath, reportPath, total: files.length, written: good.length - reused, reused,
-    skipped, seconds, filesPerSecond: files.length / seconds, workers, metadata,
+    skipped, seconds, filesPerSecond: files.length / seconds, workers, metadata, manifest,
   };
 }
 

@@ -4,6 +4,7 @@
  * that throws ends FAILED with the error recorded.
  */
 import { preprocess, type PreprocessResult } from './preprocess';
+import { AudioDataset } from '../data/dataset';
 import { train, type TrainResult } from '../train/train';
 import { evaluateModel, logEvaluation, formatEvaluation, type Evaluation } from '../train/evaluate';
 import { Tracker } from '../tracking/tracker';
@@ -43,8 +44,11 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
     log(`run ${run.runId} in experiment ${config.tracking.experiment} (${config.tracking.root}/${run.experimentId}/${run.runId})`);
     await run.logJson(config, 'config.json');
     if (options.configFile) await run.logArtifact(options.configFile, 'config');
-    await run.logArtifact(prep.metadataPath, 'dataset');
-    const result = await train({ config, featureDir: prep.featureDir, run, log, onEpoch: options.onEpoch });
+    // The split this run trains on is the one in memory: metadata.json on disk may already hold
+    // the split of a concurrent run (leave-one-speaker-out folds share one feature folder).
+    await run.logJson(prep.metadata, 'dataset/metadata.json');
+    const dataset = AudioDataset.fromPreprocess(prep);
+    const result = await train({ config, featureDir: prep.featureDir, dataset, run, log, onEpoch: options.onEpoch });
     const evaluation = await evaluateModel(result.model, result.dataset, { normalization: config.training.normalization });
     await logEvaluation(run, evaluation);
     log(formatEvaluation(evaluation));

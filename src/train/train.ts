@@ -22,6 +22,8 @@ export interface TrainOptions {
   config: PipelineConfig;
   /** Feature folder written by preprocess (holds manifest.json and metadata.json). */
   featureDir: string;
+  /** The dataset to train on; default `AudioDataset.open(featureDir)`. */
+  dataset?: AudioDataset;
   /** The tracked run everything is logged to. */
   run: RunHandle;
   /** Where progress lines go. Default console.log. */
@@ -57,7 +59,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? ((l: string) => console.log(l));
   const t = config.training;
   const backend = await useBackend(config, run, log);
-  const dataset = AudioDataset.open(options.featureDir);
+  const dataset = options.dataset ?? AudioDataset.open(options.featureDir);
   const meta = dataset.metadata;
   if (dataset.size('validation') === 0) {
     throw new MelbookError(`${options.featureDir}: the validation split is empty; set split.validationFraction > 0 (early stopping and checkpoints need it)`);
@@ -73,6 +75,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     'dataset.train': meta.counts.bySplit.train,
     'dataset.validation': meta.counts.bySplit.validation,
     'dataset.test': meta.counts.bySplit.test,
+    ...Object.fromEntries((['train', 'validation', 'test'] as const).map((split) => [`dataset.speakers.${split}`, [...new Set(dataset.entries(split).map((e) => e.speaker))].sort().join(' ')])),
   });
 
   const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });

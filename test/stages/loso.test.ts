@@ -15,7 +15,7 @@ test('mean, spread and minimum of fold accuracies', () => {
   assert.equal(s.min, 0.5);
 });
 
-test('leave-one-speaker-out trains one nested run per speaker, each tested only on its held-out speaker', { timeout: 300_000 }, async () => {
+for (const jobs of [1, 2]) test(`leave-one-speaker-out trains one nested run per speaker, each tested only on its held-out speaker (jobs ${jobs})`, { timeout: 300_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'melbook-loso-'));
   const config = pipelineConfig({
     data: { recordings: toneCorpus({ speakers: ['ann', 'bob', 'cy'], takes: 6 }), durationS: 0.4 },
@@ -25,7 +25,9 @@ test('leave-one-speaker-out trains one nested run per speaker, each tested only 
     training: { epochs: 1, backend: 'cpu', batchSize: 16 },
     tracking: { root: join(work, 'runs'), experiment: 'loso' },
   });
-  const r = await leaveOneSpeakerOut({ config, log: () => undefined });
+  const lines: string[] = [];
+  const r = await leaveOneSpeakerOut({ config, jobs, log: (l) => lines.push(l) });
+  assert.equal(lines.filter((l) => /^fold \d\/3 done/.test(l)).length, 3);
   assert.deepEqual(r.folds.map((f) => f.speaker), ['ann', 'bob', 'cy'], 'speakers come from the data');
   const tracker = new Tracker({ root: config.tracking.root, gitCommit: null });
   const parent = await tracker.getRun(r.parentRunId);
@@ -35,6 +37,12 @@ test('leave-one-speaker-out trains one nested run per speaker, each tested only 
     const run = await tracker.getRun(fold.runId);
     assert.equal(run.data.tags['mlflow.parentRunId'], r.parentRunId, 'the parent run holds every fold');
     assert.equal(run.data.params['split.testSpeaker'], fold.speaker);
+    // Folds share one feature folder; each must train on its own split even when they run side by side.
+    assert.equal(run.data.params['dataset.speakers.test'], fold.speaker);
+    for (const split of ['train', 'validation']) {
+      const speakers = run.data.params[`dataset.speakers.${split}`].split(' ');
+      assert.deepEqual(speakers, ['ann', 'bob', 'cy'].filter((s) => s !== fold.speaker), `${split} of fold ${fold.speaker}`);
+    }
     const perSpeaker = JSON.parse(readFileSync(join(config.tracking.root, run.info.experimentId, run.info.runId, 'artifacts', 'evaluation', 'test_per_speaker.json'), 'utf8'));
     assert.deepEqual(Object.keys(perSpeaker), [fold.speaker], 'the test split holds only the held-out speaker');
     assert.equal(fold.count, 18, '3 digits x 6 takes of that speaker');
