@@ -32,7 +32,7 @@ export {
   readManifest, readMetadata, MANIFEST_FILE, METADATA_FILE, REPORT_FILE,
   type Manifest, type ManifestEntry, type DatasetMetadata, type NormalizationStats, type SkippedClip,
 } from './data/manifest';
-export { AudioDataset, classBalanceFrame, normalize, type DatasetOptions, type Batch } from './data/dataset';
+export { AudioDataset, classBalanceFrame, normalize, normalizeClip, NORMALIZATIONS, type Normalization, type DatasetOptions, type Batch } from './data/dataset';
 export {
   fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL, FSDD_COMMIT,
   type FetchFsddOptions, type FetchFsddResult, type DownloadProgress,
@@ -74,7 +74,7 @@ export * from './viz';
 // Notebook stages and the headless pipeline
 export { openStage, resolveConfigPaths, STAGES, type StageName, type StageContext, type StageParameters } from './stages/context';
 export {
-  featureDirFor, preprocessStage, showPreprocessSummary, pickClips, showClips, datasetStage, showDatasetSummary, previewBatch,
+  featureDirFor, preprocessStage, showPreprocessSummary, pickClips, showClips, datasetStage, showDatasetSummary, showAugmentationPreview, previewBatch,
   trainStageInRun, showTrainingCurves, findModelDir, evaluateStage, showEvaluation, showMisclassified,
 } from './stages/notebook-stages';
 export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';
@@ -91,12 +91,15 @@ export { createProgressReporter } from './runner/progress';
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
 export { renderNotebookHtml } from './report/notebook';
 export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';
+export { foldConfig, type FoldResult } from './stages/loso-fold';
+export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
 
-// Augmentation, deltas and per-utterance normalisation (issue 6 building blocks)
+// Augmentation, silence trimming, deltas and per-utterance normalisation
 export {
   specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, addNoise, gaussianSource, speedPerturb, mixup,
   mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter,
   type AugmentOptions, type ResolvedAugmentOptions, type SpecAugmentOptions, type TimeShiftOptions,
 } from './data/augment';
+export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';
 export { deltas, stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaOptions } from './features/delta';
 export { perUtteranceNormalize, CMVN_MODES, type PerUtteranceNormalizeOptions, type FeatureShape } from './features/normalize';

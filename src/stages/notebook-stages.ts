@@ -20,6 +20,8 @@ import { showAudio, showFigure, showSpectrogram, showTable, showWaveform } from 
 import { classBalanceFigure, confusionFigure, perGroupAccuracyFigure, trainingCurvesFigure } from '../viz/plots';
 import { MelbookError } from '../errors';
 import type { ManifestEntry } from '../data/manifest';
+import { augmentationPreview } from './augment-preview';
+import type { TrainingConfig } from '../config/schema';
 
 /** The feature folder the config's features and audio settings map to. */
 export function featureDirFor(ctx: Pick<StageContext, 'config'>): string {
@@ -102,6 +104,41 @@ export function showDatasetSummary(dataset: AudioDataset): void {
   showTable(rows, { caption: 'Class balance' });
   const n = dataset.metadata.normalization;
   showTable([{ statistic: 'mean', value: n.mean }, { statistic: 'std', value: n.std }, { statistic: 'values', value: n.count }], { caption: 'Normalisation (training split only)' });
+}
+
+/**
+ * Before/after of the configured augmentation on `count` training clips: the clip as validation
+ * and test see it, after `training.augment`, and each precomputed waveform copy with its audio.
+ * Says so when augmentation is off. Returns how many views it showed.
+ */
+export async function showAugmentationPreview(dataset: AudioDataset, training: Pick<TrainingConfig, 'augment' | 'normalization'>, count = 2, seed = 0): Promise<number> {
+  const f = dataset.metadata.features as { kind: string; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney' };
+  const spectrogram = (data: Float32Array, shape: [number, number], title: string) =>
+    showSpectrogram(data, shape, {
+      title, hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' ? 'mel' : 'index',
+      fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale, colorbarLabel: `normalised (${training.normalization})`, height: 220,
+    });
+  let shown = 0;
+  for (const entry of pickClips(dataset, 1, seed).slice(0, count)) {
+    const p = await augmentationPreview(dataset, training, entry, seed);
+    if (!p.featureAugmented && p.copies.length === 0) {
+      console.log('augmentation is off: set training.augment (SpecAugment, time shift) or preprocess.augment (speed, noise copies) in the config');
+      return shown;
+    }
+    spectrogram(p.original, p.shape, `${entry.id}: as validation and test see it`);
+    if (p.samples) showAudio(p.samples, p.sampleRateHz, { title: `${entry.id}: original` });
+    shown += 1;
+    if (p.featureAugmented) {
+      spectrogram(p.featureAugmented, p.shape, `${entry.id}: after training.augment (time shift, SpecAugment)`);
+      shown += 1;
+    }
+    for (const [j, c] of p.copies.entries()) {
+      spectrogram(c.features, p.shape, `${entry.id}: waveform copy ${j + 1} of ${p.copies.length} (preprocess.augment)`);
+      if (c.samples) showAudio(c.samples, p.sampleRateHz, { title: `${entry.id}: copy ${j + 1}` });
+      shown += 1;
+    }
+  }
+  return shown;
 }
 
 /** One batch of the training dataset, to check shapes and label range by eye. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { decodeWav } from '../audio/wav';
 import { Resampler } from '../audio/resample';
-import { fitLength } from '../audio/fit';
+import { fitLength, type FitLengthOptions } from '../audio/fit';
 import { trimSilence, type TrimSilenceOptions } from '../audio/silence';
 import { waveformAugmenter, type AugmentOptions } from '../data/augment';
 import { seededRandom } from '../data/random';
@@ -100,15 +100,32 @@ async function processClip(
   const features = extractor.extract(fitLength(speech, length, fit), task.audio.sampleRateHz);
   // Copies first, the original last: a clip counts as done (journal) only when all its files exist.
   if (clip.copies.length > 0 && task.augment) {
-    const augment = waveformAugmenter(task.augment, { length, resampler: (resampler ??= new Resampler()), fit });
+    const waves = await perturbedCopies(speech, clip.id, clip.copies.length, task.augment, { length, fit, resampler: (resampler ??= new Resampler()) });
     for (const [j, out] of clip.copies.entries()) {
-      const perturbed = augment ? await augment(speech, copyRandom(task.augment.seed, clip.id, j)) : fitLength(speech, length, fit);
-      const copy = extractor.extract(perturbed, task.audio.sampleRateHz);
+      const copy = extractor.extract(waves[j], task.audio.sampleRateHz);
       writeNpySync(out, copy.data, copy.shape);
     }
   }
   writeNpySync(clip.out, features.data, features.shape);
   return { ok: true, reused: false, sha256, shape: features.shape, sourceRateHz: decoded.sampleRateHz, sourceDurationS, ...sums(features.data, features.shape) };
+}
+
+/**
+ * The `count` perturbed copies of one clip's waveform (after silence trimming, before pad/trim),
+ * each fitted to `length` samples: what preprocess extracts the copies' features from, and what
+ * the dataset notebook plays.
+ */
+export async function perturbedCopies(
+  speech: Float32Array,
+  id: string,
+  count: number,
+  augment: NonNullable<PreprocessTask['augment']>,
+  context: { length: number; fit: FitLengthOptions; resampler: Resampler },
+): Promise<Float32Array[]> {
+  const perturb = waveformAugmenter(augment, context);
+  const out: Float32Array[] = [];
+  for (let j = 0; j < count; j++) out.push(perturb ? await perturb(speech, copyRandom(augment.seed, id, j)) : fitLength(speech, context.length, context.fit));
+  return out;
 }
 
 /**

@@ -113,3 +113,46 @@ test('the feature key of a config without the new options is unchanged by them',
   const cfg = config('r');
   assert.equal(featureKeyFor(cfg.features, cfg.data), featureKeyFor(cfg.features, cfg.data, { ...augment, copies: 0 }));
 });
+
+test('the notebook preview plays exactly the waveform each stored copy was extracted from', async () => {
+  const { AudioDataset } = await import('../../src/data/dataset');
+  const { augmentationPreview } = await import('../../src/stages/augment-preview');
+  const { createExtractor } = await import('../../src/features/extractor');
+  const { extractorSpecFromConfig } = await import('../../src/stages/preprocess');
+  const cfg = config(corpus(), { data: { trimSilence: { topDb: 30 } }, preprocess: { augment } });
+  const prep = await preprocess(cfg);
+  const ds = AudioDataset.fromPreprocess(prep);
+  const entry = ds.entries('train')[1];
+  const training = { ...cfg.training, normalization: 'none' as const, augment: { ...cfg.training.augment, specAugment: { freqMasks: 1, freqMaskWidth: 8, timeMasks: 1, timeMaskWidth: 4, maskValue: 0 } } };
+  const p = await augmentationPreview(ds, training, entry, 3);
+  assert.equal(p.copies.length, 2);
+  assert.equal(p.samples?.length, 4000, 'the original waveform, fitted to 0.5 s');
+  const extractor = createExtractor(extractorSpecFromConfig(cfg.features, cfg.data));
+  for (const c of p.copies) {
+    const again = extractor.extract(c.samples!, SR).data;
+    assert.ok(again.every((v, i) => Math.abs(v - c.features[i]) < 1e-5), `${c.file}: the previewed audio gives the stored features`);
+  }
+  assert.equal(p.featureAugmented?.length, p.original.length);
+  assert.notDeepEqual(p.featureAugmented, p.original, 'SpecAugment masked something');
+  const again = await augmentationPreview(ds, training, entry, 3);
+  assert.deepEqual(again.featureAugmented, p.featureAugmented, 'same seed, same masks');
+});
+
+test('showAugmentationPreview shows original, feature-augmented and copies, or says augmentation is off', async () => {
+  const { AudioDataset } = await import('../../src/data/dataset');
+  const { showAugmentationPreview } = await import('../../src/stages/notebook-stages');
+  const { setDisplaySink } = await import('../../src/viz/display');
+  const messages: unknown[] = [];
+  const previous = setDisplaySink((m) => messages.push(m));
+  try {
+    const cfg = config(corpus(), { preprocess: { augment } });
+    const ds = AudioDataset.fromPreprocess(await preprocess(cfg));
+    const training = { ...cfg.training, augment: { ...cfg.training.augment, timeShift: { maxShiftFrames: 3, fill: 0 } } };
+    assert.equal(await showAugmentationPreview(ds, training, 1), 4, 'original, time-shifted, two copies');
+    assert.equal(messages.length, 4 + 3, 'four spectrograms and three audio players');
+    const plain = config(corpus());
+    assert.equal(await showAugmentationPreview(AudioDataset.fromPreprocess(await preprocess(plain)), plain.training, 1), 0);
+  } finally {
+    setDisplaySink(previous);
+  }
+});

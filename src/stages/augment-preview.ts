@@ -1,0 +1,61 @@
+/**
+ * What augmentation does to a clip, for the dataset notebook: the clip as validation and test
+ * see it, the same clip after the feature-level augmentation (`training.augment`), and each of
+ * its precomputed waveform copies (`preprocess.augment`) with the audio to listen to.
+ */
+import { existsSync } from 'node:fs';
+import { AudioDataset } from '../data/dataset';
+import { featureAugmenter } from '../data/augment';
+import { seededRandom } from '../data/random';
+import { loadAudio } from '../audio/load';
+import { fitLength } from '../audio/fit';
+import { Resampler } from '../audio/resample';
+import { perturbedCopies } from './preprocess-worker';
+import type { ManifestEntry } from '../data/manifest';
+import type { TrainingConfig } from '../config/schema';
+
+export interface AugmentationPreview {
+  entry: ManifestEntry;
+  /** `[rows, cols]` of every feature array below. */
+  shape: [number, number];
+  sampleRateHz: number;
+  /** Features as validation and test see them (normalised as `training.normalization` says). */
+  original: Float32Array;
+  /** After `training.augment` (time shift, SpecAugment) with the preview seed; undefined when it is off. */
+  featureAugmented?: Float32Array;
+  /** The clip's waveform as preprocess fitted it; undefined when the source file is gone. */
+  samples?: Float32Array;
+  /** Each precomputed copy: its stored features (normalised) and, with the source at hand, its waveform. */
+  copies: { file: string; features: Float32Array; samples?: Float32Array }[];
+}
+
+/** The preview of one clip. `seed` drives the feature-level draws (masks, shift). */
+export async function augmentationPreview(dataset: AudioDataset, training: Pick<TrainingConfig, 'augment' | 'normalization'>, entry: ManifestEntry, seed = 0): Promise<AugmentationPreview> {
+  const meta = dataset.metadata;
+  const [rows, cols] = meta.featureShape;
+  const shape: [number, number] = [rows, cols ?? 1];
+  const original = dataset.readClip(entry, training.normalization);
+  const transform = featureAugmenter(training.augment, shape);
+  const preview: AugmentationPreview = {
+    entry, shape, sampleRateHz: meta.audio.sampleRateHz, original,
+    featureAugmented: transform ? transform(original, entry, seededRandom(seed)) : undefined,
+    copies: (entry.copies ?? []).map((file) => ({ file, features: dataset.readClip(entry, training.normalization, file) })),
+  };
+  if (existsSync(entry.source)) {
+    const { audio } = meta;
+    const length = Math.round(audio.durationS * audio.sampleRateHz);
+    const fit = { pad: audio.pad as 'end', trim: audio.trim as 'start' };
+    const resampler = new Resampler();
+    try {
+      const speech = (await loadAudio(entry.source, { sampleRateHz: audio.sampleRateHz, trimSilence: audio.trimSilence, resampler })).samples;
+      preview.samples = fitLength(speech, length, fit);
+      if (meta.augment && preview.copies.length > 0) {
+        const waves = await perturbedCopies(speech, entry.id, preview.copies.length, meta.augment, { length, fit, resampler });
+        preview.copies.forEach((c, j) => (c.samples = waves[j]));
+      }
+    } finally {
+      resampler.dispose();
+    }
+  }
+  return preview;
+}
