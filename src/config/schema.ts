@@ -91,6 +91,22 @@ const MelFields = {
   dbAmin: z.number().positive().default(1e-10),
   /** dB dynamic range kept below the max, or null. Default 80. */
   dbTopDb: z.number().positive().nullable().default(80),
+  /**
+   * Time derivatives stacked under the features as extra rows ([x; delta; delta-delta]), or
+   * null. Default null.
+   */
+  deltas: z
+    .object({
+      /** 1: deltas; 2: deltas and delta-deltas. */
+      order: z.union([z.literal(1), z.literal(2)]),
+      /** Regression window in frames, odd and >= 3. Default 9 (librosa). */
+      width: z.number().int().min(3).refine((w) => w % 2 === 1, 'must be odd').default(9),
+      /** Edges: `interp` (librosa) or `replicate` (torchaudio). Default `interp`. */
+      mode: z.enum(['interp', 'replicate']).default('interp'),
+    })
+    .strict()
+    .nullable()
+    .default(null),
 };
 
 export const MelFeaturesSchema = z.object({ kind: z.literal('mel'), ...MelFields }).strict();

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors';
 import { MelPlan, type MelSpectrogramOptions } from './mel';
 import { MeydaPlan, type MeydaFeaturesOptions, meydaRowNames } from './meyda';
 import { MfccPlan, type MfccOptions } from './mfcc';
+import { stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaMode } from './delta';
 
 /** A feature array: row-major data with an explicit shape (features first, frames last). */
 export interface FeatureArray {
@@ -99,14 +100,60 @@ export class MeydaFeatures extends PlanExtractor<MeydaPlan['options']> {
   }
 }
 
+/** Time derivatives stacked under the features (see `stackDeltas`). */
+export interface DeltaFeatureOptions {
+  /** 0 (off), 1 (deltas) or 2 (deltas and delta-deltas). */
+  order: 0 | 1 | 2;
+  /** Regression window in frames (odd, >= 3). Default 9 (librosa). */
+  width?: number;
+  /** Edge convention: `interp` (librosa) or `replicate` (torchaudio). Default `interp`. */
+  mode?: DeltaMode;
+}
+
+/**
+ * An extractor with the deltas of its output stacked under it: shape `[rows * (order + 1),
+ * frames]`, `[x; delta; delta-delta]` as librosa's `np.vstack`. Its description adds `deltas`,
+ * so its features get their own cache key.
+ */
+export class WithDeltas implements Extractor {
+  readonly options: Required<DeltaFeatureOptions>;
+  constructor(readonly inner: Extractor, options: DeltaFeatureOptions) {
+    this.options = { order: options.order, width: options.width ?? 9, mode: options.mode ?? 'interp' };
+    if (![1, 2].includes(this.options.order)) throw new ConfigError('deltas.order', options.order, 'use 1 (deltas) or 2 (deltas and delta-deltas); 0 means no WithDeltas');
+    if (!DELTA_MODES.includes(this.options.mode)) throw new ConfigError('deltas.mode', options.mode, `use one of ${DELTA_MODES.join(', ')}`);
+  }
+  get kind(): string {
+    return this.inner.kind;
+  }
+  extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
+    const base = this.inner.extract(samples, sampleRateHz);
+    const shape = [base.shape[0], base.shape[1]] as const;
+    return { data: stackDeltas(base.data, shape, this.options.order, { width: this.options.width, mode: this.options.mode }), shape: stackedDeltaShape(shape, this.options.order) };
+  }
+  describe(): Record<string, unknown> {
+    return { ...this.inner.describe(), deltas: { ...this.options } };
+  }
+  outputShape(nSamples: number): number[] {
+    const [rows, cols] = this.inner.outputShape(nSamples);
+    return stackedDeltaShape([rows, cols], this.options.order);
+  }
+}
+
 /** Plain-data description of an extractor, as written in a config file. */
-export type ExtractorSpec =
+export type ExtractorSpec = (
   | ({ kind: 'mel' } & MelSpectrogramOptions)
   | ({ kind: 'mfcc' } & MfccOptions)
-  | ({ kind: 'meyda' } & MeydaFeaturesOptions);
+  | ({ kind: 'meyda' } & MeydaFeaturesOptions)
+) & { deltas?: DeltaFeatureOptions | null };
 
 /** Build the extractor a spec describes. Unknown kinds throw ConfigError. */
 export function createExtractor(spec: ExtractorSpec, onWarning?: WarningHandler): Extractor {
+  const { deltas, ...rest } = spec;
+  const base = createBaseExtractor(rest as ExtractorSpec, onWarning);
+  return deltas && deltas.order > 0 ? new WithDeltas(base, deltas) : base;
+}
+
+function createBaseExtractor(spec: ExtractorSpec, onWarning?: WarningHandler): Extractor {
   const { kind, ...options } = spec;
   switch (kind) {
     case 'mel': return new MelSpectrogram(options as MelSpectrogramOptions, onWarning);

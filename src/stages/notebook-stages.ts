@@ -69,13 +69,13 @@ export function pickClips(dataset: AudioDataset, perClass = 1, seed = 0): Manife
 
 /** Spectrogram (time and frequency axes, colour bar), waveform and audio player of each clip. */
 export async function showClips(dataset: AudioDataset, entries: readonly ManifestEntry[]): Promise<void> {
-  const f = dataset.metadata.features as { kind: string; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney'; scale?: string };
+  const f = dataset.metadata.features as { kind: string; deltas?: unknown; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney'; scale?: string };
   const audio = dataset.metadata.audio;
   for (const e of entries) {
     const { data, shape } = readNpySync(join(dataset.featureDir, e.feature));
     showSpectrogram(data, [shape[0], shape[1]], {
       title: `class ${e.label} - ${e.id}`, hopLength: f.hopLength, sampleRateHz: f.sampleRateHz,
-      yAxis: f.kind === 'mel' ? 'mel' : 'index', fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale,
+      yAxis: f.kind === 'mel' && !f.deltas ? 'mel' : 'index', fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale,
       colorbarLabel: f.scale === 'db' ? 'dB' : f.scale === 'log' ? 'ln power' : 'power', height: 260,
     });
     if (existsSync(e.source)) {
@@ -112,10 +112,10 @@ export function showDatasetSummary(dataset: AudioDataset): void {
  * Says so when augmentation is off. Returns how many views it showed.
  */
 export async function showAugmentationPreview(dataset: AudioDataset, training: Pick<TrainingConfig, 'augment' | 'normalization'>, count = 2, seed = 0): Promise<number> {
-  const f = dataset.metadata.features as { kind: string; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney' };
+  const f = dataset.metadata.features as { kind: string; deltas?: unknown; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney' };
   const spectrogram = (data: Float32Array, shape: [number, number], title: string) =>
     showSpectrogram(data, shape, {
-      title, hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' ? 'mel' : 'index',
+      title, hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' && !f.deltas ? 'mel' : 'index',
       fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale, colorbarLabel: `normalised (${training.normalization})`, height: 220,
     });
   let shown = 0;

@@ -93,3 +93,25 @@ test('meyda options are validated with the offending path', () => {
   assert.throws(() => resolveMeydaFeaturesOptions({ features: [] }), /features: got \[\]/);
   assert.deepEqual(meydaRowNames(resolveMeydaFeaturesOptions({ features: ['zcr', 'mfcc'], nMfcc: 2 })), ['zcr', 'mfcc[0]', 'mfcc[1]']);
 });
+
+test('deltas stack under the features as extra rows, with their own cache key', async () => {
+  const { createExtractor, cacheKey } = await import('../../src/features/extractor');
+  const { deltas: deltaOf } = await import('../../src/features/delta');
+  const x = Float32Array.from({ length: 8000 }, (_, i) => Math.sin((2 * Math.PI * (300 + i / 20) * i) / 8000) * 0.3);
+  const plain = createExtractor({ kind: 'mel', sampleRateHz: 8000, deltas: null });
+  const withDeltas = createExtractor({ kind: 'mel', sampleRateHz: 8000, deltas: { order: 2, width: 5 } });
+  const a = plain.extract(x, 8000);
+  const b = withDeltas.extract(x, 8000);
+  assert.deepEqual(b.shape, [a.shape[0] * 3, a.shape[1]]);
+  assert.deepEqual(withDeltas.outputShape(8000), b.shape);
+  assert.deepEqual(b.data.subarray(0, a.data.length), a.data, 'the features themselves come first');
+  const d1 = deltaOf(a.data, [a.shape[0], a.shape[1]], { width: 5, order: 1 });
+  assert.deepEqual(b.data.subarray(a.data.length, 2 * a.data.length), d1);
+  assert.notEqual(cacheKey(plain), cacheKey(withDeltas));
+  assert.equal(cacheKey(plain), cacheKey(createExtractor({ kind: 'mel', sampleRateHz: 8000 })), 'deltas: null keeps the old key');
+  assert.deepEqual(withDeltas.describe().deltas, { order: 2, width: 5, mode: 'interp' });
+  // The bundle re-creates the extractor from describe(): same features.
+  const { version: _v, ...spec } = withDeltas.describe();
+  void _v;
+  assert.deepEqual(createExtractor(spec as never).extract(x, 8000).data, b.data);
+});
