@@ -264,6 +264,8 @@ export const TrainingSchema = z
           .default({}),
         /** Random shift of up to `maxShiftFrames` frames either way, filled with `fill` (no wrap-around). */
         timeShift: z.object({ maxShiftFrames: nonNegativeInt.default(0), fill: z.number().default(0) }).strict().default({}),
+        /** mixup of each training batch, lambda ~ Beta(alpha, alpha); 0 is off. Training then uses categorical cross-entropy on soft labels. */
+        mixup: z.object({ alpha: z.number().nonnegative().default(0) }).strict().default({}),
       })
       .strict()
       .default({}),

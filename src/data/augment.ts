@@ -250,6 +250,33 @@ export function mixupLambda(alpha: number, random: Random): number {
   return g1 + g2 > 0 ? g1 / (g1 + g2) : 0.5;
 }
 
+/**
+ * mixup of a whole batch, as the reference implementation does: one lambda ~ Beta(alpha, alpha)
+ * per batch, each clip mixed with the clip a random permutation of the batch pairs it with.
+ * `xs` is `[batch, clipSize]` row-major, `labels` the class indices; returns new arrays with
+ * soft labels `[batch, classes]`.
+ */
+export function mixupBatch(xs: Float32Array, labels: ArrayLike<number>, classes: number, alpha: number, random: Random): { xs: Float32Array; ys: Float32Array; lambda: number } {
+  const batch = labels.length;
+  if (batch === 0 || xs.length % batch !== 0) throw new MelbookError(`mixupBatch: ${xs.length} values do not split into ${batch} clips`);
+  const size = xs.length / batch;
+  const lambda = mixupLambda(alpha, random);
+  const partner = Array.from({ length: batch }, (_, i) => i);
+  for (let i = batch - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [partner[i], partner[j]] = [partner[j], partner[i]];
+  }
+  const out = new Float32Array(xs.length);
+  const ys = new Float32Array(batch * classes);
+  for (let k = 0; k < batch; k++) {
+    const p = partner[k];
+    for (let i = 0; i < size; i++) out[k * size + i] = lambda * xs[k * size + i] + (1 - lambda) * xs[p * size + i];
+    ys[k * classes + labels[k]] += lambda;
+    ys[k * classes + labels[p]] += 1 - lambda;
+  }
+  return { xs: out, ys, lambda };
+}
+
 // ---------------------------------------------------------------- composition and options
 
 /** Apply `fns` left to right, sharing one random stream. No functions: a copy of the input. */

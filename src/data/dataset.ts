@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readNpySync } from '../features/npy';
 import { MelbookError } from '../errors';
 import { seededRandom, shuffled } from './random';
+import { mixupBatch } from './augment';
 import { MANIFEST_FILE, METADATA_FILE, readManifest, readMetadata, type DatasetMetadata, type Manifest, type ManifestEntry } from './manifest';
 import type { SplitName } from './split';
 import { perUtteranceNormalize, NORMALIZATIONS, type Normalization } from '../features/normalize';
@@ -37,13 +38,23 @@ export interface DatasetOptions {
    * and forced off for the others.
    */
   copies?: boolean;
+  /**
+   * Labels as `index` (`ys` [batch] class indices, for the sparse loss) or `oneHot` (`ys`
+   * [batch, classes], for categorical cross-entropy). Default `index`; mixup needs `oneHot`.
+   */
+  labels?: 'index' | 'oneHot';
+  /** mixup of each training batch with Beta(alpha, alpha) weights; 0 is off. Train split only, needs `labels: oneHot`. Default 0. */
+  mixupAlpha?: number;
   /** Transform applied to each clip's features (training-time augmentation). Train split only. Default none. */
   transform?: (features: Float32Array, entry: ManifestEntry, random: () => number) => Float32Array;
 }
 
 type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOptions, 'transform'>;
 
-/** A batch: `xs` [batch, ...inputShape] float32, `ys` [batch] class indices as float32 (what tfjs's sparse cross-entropy takes). */
+/**
+ * A batch: `xs` [batch, ...inputShape] float32, `ys` [batch] class indices as float32 (what
+ * tfjs's sparse cross-entropy takes), or [batch, classes] with `labels: 'oneHot'`.
+ */
 export interface Batch extends tf.TensorContainerObject {
   xs: tf.Tensor;
   ys: tf.Tensor1D;
@@ -116,6 +127,8 @@ export class AudioDataset {
     if (entries.length === 0) throw new MelbookError(`${this.featureDir}: the ${split} split is empty; check the split section of the config`);
     const inputShape = this.inputShape;
     const clipSize = inputShape.reduce((a, b) => a * b, 1);
+    const classes = this.classNames.length;
+    if (opts.mixupAlpha > 0 && opts.labels !== 'oneHot') throw new MelbookError(`mixup mixes labels: open the dataset with labels: 'oneHot' (and train with categoricalCrossentropy)`);
     let epoch = 0;
     const generator = () => {
       const random = seededRandom(opts.seed + epoch * 7919);
@@ -138,10 +151,11 @@ export class AudioDataset {
             xs.set(clip, k * clipSize);
             ys[k] = entry.labelIndex;
           });
-          return {
-            done: false,
-            value: { xs: tf.tensor(xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor1d(ys, 'float32') },
-          };
+          if (opts.labels === 'index') {
+            return { done: false, value: { xs: tf.tensor(xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor1d(ys, 'float32') } };
+          }
+          const mixed = opts.mixupAlpha > 0 ? mixupBatch(xs, ys, classes, opts.mixupAlpha, random) : { xs, ys: oneHotRows(ys, classes) };
+          return { done: false, value: { xs: tf.tensor(mixed.xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor2d(mixed.ys, [chunk.length, classes], 'float32') as unknown as tf.Tensor1D } };
         },
       };
     };
@@ -175,9 +189,18 @@ export class AudioDataset {
       normalization: options.normalization ?? 'global',
       shuffleBuffer: options.shuffleBuffer ?? 0,
       copies: split === 'train' ? options.copies ?? true : false,
+      labels: options.labels ?? 'index',
+      mixupAlpha: split === 'train' ? options.mixupAlpha ?? 0 : 0,
       transform: split === 'train' ? options.transform : undefined,
     };
   }
+}
+
+/** Class indices as one-hot rows, `[n, classes]` row-major. */
+function oneHotRows(labels: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(labels.length * classes);
+  labels.forEach((c, k) => (out[k * classes + c] = 1));
+  return out;
 }
 
 /** One clip's features normalised as `mode` says (see `NORMALIZATIONS`); a new array unless `none`. */

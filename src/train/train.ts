@@ -79,7 +79,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
 
   const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });
-  compileModel(model, { optimizer: t.optimizer, loss: t.loss, metrics: t.metrics });
+  // mixup trains on soft labels: the sparse loss over class indices cannot take them.
+  const mixupAlpha = t.augment.mixup.alpha;
+  const loss = mixupAlpha > 0 && t.loss === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : t.loss;
+  const labels = loss === 'categoricalCrossentropy' ? 'oneHot' : 'index';
+  compileModel(model, { optimizer: t.optimizer, loss, metrics: t.metrics });
   const artifacts = await run.artifactDir();
   const checkpointDir = join(artifacts, 'checkpoints', 'best');
   const modelDir = join(artifacts, 'model');
@@ -88,8 +92,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const transform = featureAugmenter(t.augment, [rows, cols ?? 1]);
   if (transform) log(`augmenting the training split: ${JSON.stringify(t.augment)}`);
   if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
-  const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform });
-  const valDs = dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization });
+  if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);
+  const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform, labels, mixupAlpha });
+  const valDs = dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization, labels });
   const stopper = new EarlyStopping(t.earlyStopping?.monitor ?? 'val_loss', t.earlyStopping?.patience ?? Number.POSITIVE_INFINITY, t.earlyStopping?.minDelta ?? 0);
   const schedule = new LearningRateSchedule(t.lrSchedule);
   let lr = t.optimizer.learningRate;

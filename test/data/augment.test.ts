@@ -256,3 +256,27 @@ test('waveformAugmenter is undefined when off, and otherwise keeps the clip leng
   assert.ok(z.subarray(4000).every((v) => v === 0));
   assert.ok(z.subarray(0, 4000).every((v, i) => v !== short[i] || short[i] === 0));
 });
+
+test('mixupBatch mixes each clip with a partner by one lambda and gives soft labels that sum to 1', async () => {
+  const { mixupBatch } = await import('../../src/data/augment');
+  const batch = 6;
+  const size = 4;
+  const xs = Float32Array.from({ length: batch * size }, (_, i) => Math.floor(i / size)); // clip k is all k
+  const labels = [0, 1, 2, 0, 1, 2];
+  const a = mixupBatch(xs, labels, 3, 0.4, seededRandom(5));
+  const b = mixupBatch(xs, labels, 3, 0.4, seededRandom(5));
+  assert.deepEqual(a, b, 'same seed, same mix');
+  assert.equal(a.xs.length, xs.length);
+  assert.ok(a.lambda >= 0 && a.lambda <= 1);
+  for (let k = 0; k < batch; k++) {
+    const row = Array.from(a.ys.subarray(k * 3, k * 3 + 3));
+    assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-6, `labels of clip ${k} sum to 1`);
+    assert.ok(row[labels[k]] >= a.lambda - 1e-6, 'the own class keeps at least lambda');
+    // x = lambda * k + (1 - lambda) * partner, constant over the clip: the partner is recoverable.
+    const v = a.xs[k * size];
+    const partner = a.lambda === 1 ? k : (v - a.lambda * k) / (1 - a.lambda);
+    assert.ok(Math.abs(partner - Math.round(partner)) < 1e-4, `clip ${k} mixes with a whole clip (${partner})`);
+    assert.ok(a.xs.subarray(k * size, (k + 1) * size).every((x) => x === v));
+  }
+  assert.throws(() => mixupBatch(xs, [0, 1, 2, 0, 1], 3, 0.4, seededRandom(1)), /do not split into 5 clips/);
+});

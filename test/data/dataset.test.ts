@@ -195,3 +195,23 @@ test('utterance normalisation gives every clip mean 0 and std 1; utteranceBand e
   assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-4));
   assert.throws(() => normalizeClip(raw, 'perClip' as 'none', ds.metadata), /normalization must be one of global, utterance, utteranceBand, none, got "perClip"/);
 });
+
+test('mixup gives soft one-hot labels on training batches only and needs labels: oneHot', async () => {
+  const ds = AudioDataset.open(featureDir);
+  const classes = ds.classNames.length;
+  const rows = async (split: 'train' | 'validation', mixupAlpha: number) => {
+    const out: number[][] = [];
+    await ds.dataset(split, { batchSize: 8, labels: 'oneHot', mixupAlpha, seed: 2 }).forEachAsync((b) => {
+      assert.deepEqual(b.ys.shape, [b.xs.shape[0], classes]);
+      const y = b.ys.dataSync();
+      for (let k = 0; k < b.ys.shape[0]; k++) out.push(Array.from(y.subarray(k * classes, (k + 1) * classes)));
+      tf.dispose([b.xs, b.ys]);
+    });
+    return out;
+  };
+  const mixed = await rows('train', 0.4);
+  assert.ok(mixed.every((r) => Math.abs(r.reduce((a, b) => a + b, 0) - 1) < 1e-6));
+  assert.ok(mixed.some((r) => r.some((v) => v > 0 && v < 1)), 'some labels are soft');
+  for (const r of await rows('validation', 0.4)) assert.deepEqual(r.filter((v) => v !== 0), [1], 'validation labels stay one-hot');
+  assert.throws(() => ds.dataset('train', { mixupAlpha: 0.4 }), /labels: 'oneHot'/);
+});

@@ -76,3 +76,35 @@ test('a run whose training throws ends FAILED with the error recorded', { timeou
   assert.equal(runs[0].info.status, 'FAILED');
   assert.match(String(runs[0].data.tags['melbook.error'] ?? JSON.stringify(runs[0].data.tags)), /validation split is empty/);
 });
+
+test('every robustness option at once trains, and predict rebuilds exactly the features training saw', { timeout: 600_000 }, async (t) => {
+  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  const { AudioDataset } = await import('../../src/data/dataset');
+  const recordings = fsddSubset(['jackson', 'lucas'], 10);
+  const cfg = config(recordings, {
+    data: { recordings, trimSilence: { topDb: 30 } },
+    features: { kind: 'mel', nMels: 32, deltas: { order: 1 } },
+    preprocess: { dir: join(mkdtempSync(join(tmpdir(), 'melbook-robust-')), 'features'), augment: { copies: 1, speed: { probability: 1 }, noise: { probability: 0.5 } } },
+    training: {
+      epochs: 2, backend: 'wasm', earlyStopping: null, normalization: 'utteranceBand',
+      augment: { specAugment: { freqMasks: 1, freqMaskWidth: 4, timeMasks: 1, timeMaskWidth: 4 }, timeShift: { maxShiftFrames: 2 }, mixup: { alpha: 0.2 } },
+    },
+  });
+  const lines: string[] = [];
+  const r = await trainStage({ config: cfg, log: (l) => lines.push(l) });
+  assert.equal(r.training.history.length, 2);
+  assert.ok(r.training.history.every((h) => Number.isFinite(h.loss) && Number.isFinite(h.val_loss)));
+  assert.ok(lines.some((l) => /mixup of training batches, alpha 0.2; loss categoricalCrossentropy/.test(l)));
+  assert.ok(lines.some((l) => /1 perturbed copies/.test(l)));
+  assert.equal(r.preprocess.metadata.inputShape.join(','), '64,63,1', '32 mels and their deltas stacked');
+
+  const runDir = join(cfg.tracking.root, r.experimentId, r.runId);
+  const predictor = await Predictor.load(join(runDir, 'artifacts', 'model'));
+  const ds = AudioDataset.fromPreprocess(r.preprocess);
+  for (const entry of ds.entries('test').slice(0, 3)) {
+    const served = await predictor.features(entry.source);
+    const trained = ds.readClip(entry, 'utteranceBand');
+    assert.ok(served.every((v, i) => Math.abs(v - trained[i]) < 1e-4), `${entry.id}: predict's features match the stored, normalised ones`);
+  }
+  predictor.dispose();
+});
