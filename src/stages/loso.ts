@@ -47,6 +47,7 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
   const base = options.config;
   // The speakers come from the data, not from a constant.
   const prep = await preprocess({ ...base });
+  log(`features: ${prep.featureDir} (${prep.written} written, ${prep.reused} reused, ${prep.skipped.length} skipped, ${prep.seconds.toFixed(1)} s)`);
   const speakers = options.speakers ?? prep.metadata.speakers;
   const tracker = new Tracker({ root: base.tracking.root });
   return withRun(tracker, { experimentName: base.tracking.experiment, runName: base.tracking.runName ?? `loso-${new Date().toISOString().slice(0, 19)}`, tags: { 'melbook.mode': 'loso' } }, async (parent) => {
