@@ -51,7 +51,7 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
   const speakers = options.speakers ?? prep.metadata.speakers;
   const tracker = new Tracker({ root: base.tracking.root });
   return withRun(tracker, { experimentName: base.tracking.experiment, runName: base.tracking.runName ?? `loso-${new Date().toISOString().slice(0, 19)}`, tags: { 'melbook.mode': 'loso' } }, async (parent) => {
-    await parent.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length });
+    await parent.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length, ...(options.configFile ? { 'loso.config': options.configFile } : {}) });
     if (options.configFile) await parent.logArtifact(options.configFile, 'config');
     const jobs = Math.max(1, Math.min(options.jobs ?? 1, speakers.length));
     const tasks: FoldTask[] = speakers.map((speaker) => ({ config: base, speaker, parentRunId: parent.runId, prefixLines: jobs > 1 }));

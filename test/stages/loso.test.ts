@@ -7,6 +7,8 @@ import { leaveOneSpeakerOut, summarizeFolds } from '../../src/stages/loso';
 import { pipelineConfig } from '../../src/config/pipeline';
 import { Tracker } from '../../src/tracking/tracker';
 import { toneCorpus } from '../helpers/corpus';
+import { listLosoRuns, losoTableRows, showLosoRuns } from '../../src/stages/loso-report';
+import { setDisplaySink } from '../../src/viz/display';
 
 test('mean, spread and minimum of fold accuracies', () => {
   const s = summarizeFolds([0.5, 1, 0.75]);
@@ -46,5 +48,21 @@ for (const jobs of [1, 2]) test(`leave-one-speaker-out trains one nested run per
     const perSpeaker = JSON.parse(readFileSync(join(config.tracking.root, run.info.experimentId, run.info.runId, 'artifacts', 'evaluation', 'test_per_speaker.json'), 'utf8'));
     assert.deepEqual(Object.keys(perSpeaker), [fold.speaker], 'the test split holds only the held-out speaker');
     assert.equal(fold.count, 18, '3 digits x 6 takes of that speaker');
+  }
+  // The evaluate notebook reads it back from the store.
+  const [summary] = await listLosoRuns(tracker, 'loso');
+  assert.equal(summary.runId, r.parentRunId);
+  assert.deepEqual(Object.keys(summary.folds), ['ann', 'bob', 'cy']);
+  assert.ok(Math.abs(summary.mean - r.mean) < 1e-9 && Math.abs(summary.min - r.min) < 1e-9);
+  const [row] = losoTableRows([summary]);
+  assert.deepEqual(Object.keys(row), ['run', 'ann', 'bob', 'cy', 'mean', 'std', 'min']);
+  const shown: unknown[] = [];
+  const previous = setDisplaySink((m) => shown.push(m));
+  try {
+    assert.equal((await showLosoRuns(tracker, 'loso')).length, 1);
+    assert.equal(shown.length, 2, 'a per-speaker figure and the table');
+    assert.deepEqual(await showLosoRuns(tracker, 'no-such-experiment'), []);
+  } finally {
+    setDisplaySink(previous);
   }
 });
