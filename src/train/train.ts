@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AudioDataset } from '../data/dataset';
+import { AudioDataset, type Batch } from '../data/dataset';
 import { buildModel, describeModel, disposeModel } from '../model/model';
 import { compileModel } from '../model/cnn';
 import { selectBackend, type BackendSelection } from '../model/backend';
@@ -79,22 +79,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
 
   const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });
-  // mixup trains on soft labels: the sparse loss over class indices cannot take them.
-  const mixupAlpha = t.augment.mixup.alpha;
-  const loss = mixupAlpha > 0 && t.loss === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : t.loss;
-  const labels = loss === 'categoricalCrossentropy' ? 'oneHot' : 'index';
+  const { trainDs, valDs, loss } = trainingDatasets(dataset, t, log);
   compileModel(model, { optimizer: t.optimizer, loss, metrics: t.metrics });
   const artifacts = await run.artifactDir();
   const checkpointDir = join(artifacts, 'checkpoints', 'best');
   const modelDir = join(artifacts, 'model');
-
-  const [rows, cols] = meta.featureShape;
-  const transform = featureAugmenter(t.augment, [rows, cols ?? 1]);
-  if (transform) log(`augmenting the training split: ${JSON.stringify(t.augment)}`);
-  if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
-  if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);
-  const trainDs = dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform, labels, mixupAlpha });
-  const valDs = dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization, labels });
   const stopper = new EarlyStopping(t.earlyStopping?.monitor ?? 'val_loss', t.earlyStopping?.patience ?? Number.POSITIVE_INFINITY, t.earlyStopping?.minDelta ?? 0);
   const schedule = new LearningRateSchedule(t.lrSchedule);
   let lr = t.optimizer.learningRate;
@@ -154,6 +143,33 @@ export async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs
     n += size;
   }
   return { loss: lossSum / n, accuracy: accSum / n };
+}
+
+/**
+ * The training and validation datasets as `training` configures them (normalisation, copies,
+ * feature augmentation, mixup), and the loss that fits their labels: mixup trains on soft
+ * labels, which the sparse loss over class indices cannot take, so it switches to categorical
+ * cross-entropy on one-hot labels. Logs what augmentation is on.
+ */
+export function trainingDatasets(
+  dataset: AudioDataset,
+  t: PipelineConfig['training'],
+  log: (line: string) => void = () => undefined,
+): { trainDs: tf.data.Dataset<Batch>; valDs: tf.data.Dataset<Batch>; loss: PipelineConfig['training']['loss'] } {
+  const meta = dataset.metadata;
+  const mixupAlpha = t.augment.mixup.alpha;
+  const loss = mixupAlpha > 0 && t.loss === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : t.loss;
+  const labels = loss === 'categoricalCrossentropy' ? 'oneHot' : 'index';
+  const [rows, cols] = meta.featureShape;
+  const transform = featureAugmenter(t.augment, [rows, cols ?? 1]);
+  if (transform) log(`augmenting the training split: ${JSON.stringify({ specAugment: t.augment.specAugment, timeShift: t.augment.timeShift })}`);
+  if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
+  if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);
+  return {
+    trainDs: dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform, labels, mixupAlpha }),
+    valDs: dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization, labels }),
+    loss,
+  };
 }
 
 /** Loss and accuracy over a dataset of batches (inference mode). */
