@@ -19,12 +19,21 @@ export interface TrimSilenceOptions {
   frameLength?: number;
   /** Samples between RMS frames; the cut points fall on this grid. Default 64. */
   hopLength?: number;
+  /**
+   * Which silence goes: `both` (leading and trailing, as librosa) or `start` (leading only:
+   * aligns the word onset and keeps a quiet ending, such as the fricatives of "six"). Default `both`.
+   */
+  edges?: TrimEdges;
 }
+
+export const TRIM_EDGES = ['both', 'start'] as const;
+export type TrimEdges = (typeof TRIM_EDGES)[number];
 
 export type ResolvedTrimSilenceOptions = Required<TrimSilenceOptions>;
 
 export function resolveTrimSilenceOptions(options: TrimSilenceOptions = {}): ResolvedTrimSilenceOptions {
-  const r = { topDb: options.topDb ?? 30, frameLength: options.frameLength ?? 256, hopLength: options.hopLength ?? 64 };
+  const r = { topDb: options.topDb ?? 30, frameLength: options.frameLength ?? 256, hopLength: options.hopLength ?? 64, edges: options.edges ?? 'both' };
+  if (!TRIM_EDGES.includes(r.edges)) throw new MelbookError(`trimSilence: edges must be one of ${TRIM_EDGES.join(', ')}, got ${JSON.stringify(r.edges)}`);
   if (!(r.topDb > 0) || !Number.isFinite(r.topDb)) throw new MelbookError(`trimSilence: topDb must be a positive number of dB, got ${r.topDb}`);
   for (const k of ['frameLength', 'hopLength'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new MelbookError(`trimSilence: ${k} must be a positive integer number of samples, got ${r[k]}`);
@@ -39,7 +48,7 @@ export function resolveTrimSilenceOptions(options: TrimSilenceOptions = {}): Res
  * keeps everything.
  */
 export function nonSilentRange(samples: Float32Array, options: TrimSilenceOptions = {}): [start: number, end: number] {
-  const { topDb, frameLength, hopLength } = resolveTrimSilenceOptions(options);
+  const { topDb, frameLength, hopLength, edges } = resolveTrimSilenceOptions(options);
   const n = samples.length;
   if (n === 0) return [0, 0];
   const frames = 1 + Math.floor(n / hopLength);
@@ -61,7 +70,7 @@ export function nonSilentRange(samples: Float32Array, options: TrimSilenceOption
   while (power[first] <= threshold) first++;
   let last = frames - 1;
   while (power[last] <= threshold) last--;
-  return [first * hopLength, Math.min(n, (last + 1) * hopLength)];
+  return [first * hopLength, edges === 'start' ? n : Math.min(n, (last + 1) * hopLength)];
 }
 
 /** The clip without its leading and trailing silence; a new array. */

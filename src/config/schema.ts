@@ -53,6 +53,8 @@ export const DataSchema = z
         frameLength: positiveInt.default(256),
         /** Samples between RMS frames. Default 64. */
         hopLength: positiveInt.default(64),
+        /** `both`: leading and trailing silence; `start`: leading only (keeps quiet word endings). Default `both`. */
+        edges: z.enum(['both', 'start']).default('both'),
       })
       .strict()
       .nullable()

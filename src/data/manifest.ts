@@ -72,7 +72,7 @@ export interface DatasetMetadata {
   /** Full parameter set of the extractor (its describe()). */
   features: Record<string, unknown>;
   /** Audio loading parameters used before extraction. */
-  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number } };
+  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number; edges?: 'both' | 'start' } };
   /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */
   augment?: { copies: number; seed: number; speed: Record<string, number>; noise: Record<string, number> };
   /** Shape of one feature array, e.g. [64, 63]. */

@@ -73,3 +73,9 @@ test('the cut points match librosa.effects.trim (numpy port) on noisy clips of a
   const expected = JSON.parse(py.stdout) as [number, number][];
   cases.forEach((c, i) => assert.deepEqual(nonSilentRange(c.y, { topDb: c.topDb }), expected[i], `case ${i}`));
 });
+
+test('edges start cuts only the leading silence', () => {
+  const x = padded(640, 2000, 960);
+  assert.deepEqual(nonSilentRange(x, { edges: 'start' }), [576, x.length]);
+  assert.throws(() => nonSilentRange(x, { edges: 'end' as 'start' }), /edges must be one of both, start, got "end"/);
+});

@@ -42,7 +42,7 @@ test('trimSilence aligns every take at the start of the window, whatever its lea
   const plain = await preprocess(config(rec));
   const trimmed = await preprocess(config(rec, { data: { trimSilence: { topDb: 30 } } }));
   assert.notEqual(plain.featureKey, trimmed.featureKey, 'trimming is part of the feature key');
-  assert.deepEqual(trimmed.metadata.audio.trimSilence, { topDb: 30, frameLength: 256, hopLength: 64 });
+  assert.deepEqual(trimmed.metadata.audio.trimSilence, { topDb: 30, frameLength: 256, hopLength: 64, edges: 'both' });
   const frameEnergy = (dir: string, id: string) => {
     const e = readManifest(join(dir, 'manifest.json')).entries.find((x) => x.id === id)!;
     const { data, shape } = readNpySync(join(dir, e.feature));
