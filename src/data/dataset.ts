@@ -5,6 +5,7 @@
  * with a seed (a new permutation each epoch, over the whole split, whose size is read from the
  * metadata), and batches. Shapes, class count and sizes all come from metadata.json.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readNpySync } from '../features/npy';
@@ -98,6 +99,17 @@ export class AudioDataset {
   /** Manifest entries of one split, in manifest order. */
   entries(split: SplitName): ManifestEntry[] {
     return this.manifest.entries.filter((e) => e.split === split);
+  }
+
+  /**
+   * The clip's audio file, or undefined when it is gone: the manifest's `source` (relative to
+   * the folder preprocess ran in), else the clip id under the metadata's absolute `recordingsDir`.
+   */
+  sourceOf(entry: ManifestEntry): string | undefined {
+    if (existsSync(entry.source)) return entry.source;
+    const dir = this.metadata.recordingsDir;
+    const underRoot = dir ? join(dir, entry.id) : undefined;
+    return underRoot && existsSync(underRoot) ? underRoot : undefined;
   }
 
   /** Number of clips in a split, from the metadata. */

@@ -73,6 +73,11 @@ export interface DatasetMetadata {
   features: Record<string, unknown>;
   /** Audio loading parameters used before extraction. */
   audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number; edges?: 'both' | 'start' } };
+  /**
+   * Absolute path of the recordings folder preprocess read; entry ids are relative to it. Lets
+   * notebooks find a clip's audio whatever folder they run in. Absent in older feature folders.
+   */
+  recordingsDir?: string;
   /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */
   augment?: { copies: number; seed: number; speed: Record<string, number>; noise: Record<string, number> };
   /** Shape of one feature array, e.g. [64, 63]. */

@@ -3,7 +3,6 @@
  * see it, the same clip after the feature-level augmentation (`training.augment`), and each of
  * its precomputed waveform copies (`preprocess.augment`) with the audio to listen to.
  */
-import { existsSync } from 'node:fs';
 import { AudioDataset } from '../data/dataset';
 import { featureAugmenter } from '../data/augment';
 import { seededRandom } from '../data/random';
@@ -41,13 +40,14 @@ export async function augmentationPreview(dataset: AudioDataset, training: Pick<
     featureAugmented: transform ? transform(original, entry, seededRandom(seed)) : undefined,
     copies: (entry.copies ?? []).map((file) => ({ file, features: dataset.readClip(entry, training.normalization, file) })),
   };
-  if (existsSync(entry.source)) {
+  const source = dataset.sourceOf(entry);
+  if (source) {
     const { audio } = meta;
     const length = Math.round(audio.durationS * audio.sampleRateHz);
     const fit = { pad: audio.pad as 'end', trim: audio.trim as 'start' };
     const resampler = new Resampler();
     try {
-      const speech = (await loadAudio(entry.source, { sampleRateHz: audio.sampleRateHz, trimSilence: audio.trimSilence, resampler })).samples;
+      const speech = (await loadAudio(source, { sampleRateHz: audio.sampleRateHz, trimSilence: audio.trimSilence, resampler })).samples;
       preview.samples = fitLength(speech, length, fit);
       if (meta.augment && preview.copies.length > 0) {
         const waves = await perturbedCopies(speech, entry.id, preview.copies.length, meta.augment, { length, fit, resampler });

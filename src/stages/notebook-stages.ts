@@ -78,8 +78,9 @@ export async function showClips(dataset: AudioDataset, entries: readonly Manifes
       yAxis: f.kind === 'mel' && !f.deltas ? 'mel' : 'index', fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale,
       colorbarLabel: f.scale === 'db' ? 'dB' : f.scale === 'log' ? 'ln power' : 'power', height: 260,
     });
-    if (existsSync(e.source)) {
-      const clip = await loadAudio(e.source, { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as 'end', trim: audio.trim as 'start', trimSilence: audio.trimSilence });
+    const source = dataset.sourceOf(e);
+    if (source) {
+      const clip = await loadAudio(source, { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as 'end', trim: audio.trim as 'start', trimSilence: audio.trimSilence });
       showWaveform(clip.samples, clip.sampleRateHz, { title: `waveform - ${e.id}`, height: 160 });
       showAudio(clip.samples, clip.sampleRateHz, { title: e.id });
     }

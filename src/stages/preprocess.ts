@@ -163,6 +163,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     featureKey,
     features: extractor.describe(),
     audio,
+    recordingsDir: resolve(data.recordings),
     ...(augment ? { augment: { ...augment } } : {}),
     featureShape,
     inputShape: [...featureShape, 1],

@@ -215,3 +215,16 @@ test('mixup gives soft one-hot labels on training batches only and needs labels:
   for (const r of await rows('validation', 0.4)) assert.deepEqual(r.filter((v) => v !== 0), [1], 'validation labels stay one-hot');
   assert.throws(() => ds.dataset('train', { mixupAlpha: 0.4 }), /labels: 'oneHot'/);
 });
+
+test('sourceOf finds a clip under the absolute recordings folder when its relative source does not resolve', async () => {
+  const { existsSync } = await import('node:fs');
+  const ds = AudioDataset.open(featureDir);
+  const entry = ds.entries('train')[0];
+  assert.ok(ds.metadata.recordingsDir && existsSync(ds.metadata.recordingsDir), 'preprocess records the recordings folder');
+  assert.equal(ds.sourceOf(entry), entry.source);
+  // As seen from another working directory: the relative source no longer resolves.
+  const moved = { ...entry, source: join('no-such-dir', entry.id) };
+  assert.equal(ds.sourceOf(moved), join(ds.metadata.recordingsDir!, entry.id));
+  const gone = AudioDataset.fromPreprocess({ featureDir, metadata: { ...ds.metadata, recordingsDir: '/nonexistent' }, manifest: ds.manifest });
+  assert.equal(gone.sourceOf(moved), undefined);
+});
