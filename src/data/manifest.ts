@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../atomic-write';
 import { MelbookError } from '../errors';
 import type { SplitName } from './split';
+import type { LoadAudioOptions } from '../audio/load';
+import type { PadMode, TrimMode } from '../audio/fit';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const METADATA_FILE = 'metadata.json';
@@ -90,6 +92,14 @@ export interface DatasetMetadata {
   split: Record<string, unknown>;
   normalization: NormalizationStats;
   skipped: SkippedClip[];
+}
+
+/**
+ * The `loadAudio` options that load a file the way preprocess did (rate, length, pad/trim,
+ * silence trimming), so predict and the notebooks hear what training heard.
+ */
+export function audioLoadOptions(audio: DatasetMetadata['audio']): LoadAudioOptions {
+  return { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as PadMode, trim: audio.trim as TrimMode, trimSilence: audio.trimSilence };
 }
 
 /** Write JSON atomically: a temporary file in the same folder, then rename. */

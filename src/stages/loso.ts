@@ -3,13 +3,11 @@
  * speakers and tested on the held-out one, logged as nested runs under one parent run that
  * holds the per-speaker table, the mean and the spread.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Piscina from 'piscina';
 import { preprocess } from './preprocess';
+import { compiledWorker } from './worker-file';
 import { runFold, type FoldResult, type FoldTask } from './loso-fold';
 import { Tracker, withRun } from '../tracking/tracker';
-import { MelbookError } from '../errors';
 import type { PipelineConfig } from '../config/pipeline';
 
 export interface LosoOptions {
@@ -70,7 +68,7 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
       }
     } else {
       log(`${speakers.length} folds, ${jobs} at a time`);
-      const pool = new Piscina({ filename: foldWorkerFile(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+      const pool = new Piscina({ filename: compiledWorker('loso-fold'), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
       try {
         await Promise.all(tasks.map(async (task, i) => record(i, (await pool.run(task)) as FoldResult)));
       } finally {
@@ -91,10 +89,3 @@ export function formatLoso(r: LosoResult): string {
   return [`leave-one-speaker-out (parent run ${r.parentRunId}):`, ...rows, `  ${'mean'.padEnd(10)} ${pct(r.mean).padStart(8)}  std ${pct(r.std)}, min ${pct(r.min)}`].join('\n');
 }
 
-/** The compiled fold worker: under tsx (tests) the .ts sources run, but worker threads load dist/. */
-function foldWorkerFile(): string {
-  const here = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/stages') : __dirname;
-  const file = join(here, 'loso-fold.js');
-  if (!existsSync(file)) throw new MelbookError(`${file} is missing: build the package first (npm run build)`);
-  return file;
-}

@@ -19,7 +19,7 @@ import { seededRandom, shuffled } from '../data/random';
 import { showAudio, showFigure, showSpectrogram, showTable, showWaveform } from '../viz/display';
 import { classBalanceFigure, confusionFigure, perGroupAccuracyFigure, trainingCurvesFigure } from '../viz/plots';
 import { MelbookError } from '../errors';
-import type { ManifestEntry } from '../data/manifest';
+import { audioLoadOptions, type ManifestEntry, type DatasetMetadata } from '../data/manifest';
 import { augmentationPreview } from './augment-preview';
 import type { TrainingConfig } from '../config/schema';
 
@@ -67,20 +67,32 @@ export function pickClips(dataset: AudioDataset, perClass = 1, seed = 0): Manife
   return dataset.classNames.flatMap((c) => shuffled(dataset.entries('train').filter((e) => e.label === c), random).slice(0, perClass));
 }
 
+/**
+ * The axes of a feature spectrogram from the feature parameters in the metadata: time from the
+ * hop, a mel frequency axis for plain mel features, row indices otherwise (MFCC, stacked deltas).
+ */
+function spectrogramAxes(metadata: Pick<DatasetMetadata, 'features'>) {
+  const f = metadata.features as { kind: string; deltas?: unknown; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney' };
+  return {
+    hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' && !f.deltas ? ('mel' as const) : ('index' as const),
+    fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale,
+  };
+}
+
 /** Spectrogram (time and frequency axes, colour bar), waveform and audio player of each clip. */
 export async function showClips(dataset: AudioDataset, entries: readonly ManifestEntry[]): Promise<void> {
-  const f = dataset.metadata.features as { kind: string; deltas?: unknown; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney'; scale?: string };
+  const axes = spectrogramAxes(dataset.metadata);
+  const scale = (dataset.metadata.features as { scale?: string }).scale;
   const audio = dataset.metadata.audio;
   for (const e of entries) {
     const { data, shape } = readNpySync(join(dataset.featureDir, e.feature));
     showSpectrogram(data, [shape[0], shape[1]], {
-      title: `class ${e.label} - ${e.id}`, hopLength: f.hopLength, sampleRateHz: f.sampleRateHz,
-      yAxis: f.kind === 'mel' && !f.deltas ? 'mel' : 'index', fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale,
-      colorbarLabel: f.scale === 'db' ? 'dB' : f.scale === 'log' ? 'ln power' : 'power', height: 260,
+      ...axes, title: `class ${e.label} - ${e.id}`,
+      colorbarLabel: scale === 'db' ? 'dB' : scale === 'log' ? 'ln power' : 'power', height: 260,
     });
     const source = dataset.sourceOf(e);
     if (source) {
-      const clip = await loadAudio(source, { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as 'end', trim: audio.trim as 'start', trimSilence: audio.trimSilence });
+      const clip = await loadAudio(source, audioLoadOptions(audio));
       showWaveform(clip.samples, clip.sampleRateHz, { title: `waveform - ${e.id}`, height: 160 });
       showAudio(clip.samples, clip.sampleRateHz, { title: e.id });
     }
@@ -113,12 +125,9 @@ export function showDatasetSummary(dataset: AudioDataset): void {
  * Says so when augmentation is off. Returns how many views it showed.
  */
 export async function showAugmentationPreview(dataset: AudioDataset, training: Pick<TrainingConfig, 'augment' | 'normalization'>, count = 2, seed = 0): Promise<number> {
-  const f = dataset.metadata.features as { kind: string; deltas?: unknown; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney' };
+  const axes = spectrogramAxes(dataset.metadata);
   const spectrogram = (data: Float32Array, shape: [number, number], title: string) =>
-    showSpectrogram(data, shape, {
-      title, hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' && !f.deltas ? 'mel' : 'index',
-      fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale, colorbarLabel: `normalised (${training.normalization})`, height: 220,
-    });
+    showSpectrogram(data, shape, { ...axes, title, colorbarLabel: `normalised (${training.normalization})`, height: 220 });
   let shown = 0;
   for (const entry of pickClips(dataset, 1, seed).slice(0, count)) {
     const p = await augmentationPreview(dataset, training, entry, seed);

@@ -17,6 +17,7 @@ import {
 import { MelbookError } from '../errors';
 import { resolveAugmentOptions } from '../data/augment';
 import type { DataConfig, FeaturesConfig, PreprocessConfig, SplitConfig } from '../config/schema';
+import { compiledWorker } from './worker-file';
 import processChunk, { type ClipResult, type PreprocessTask } from './preprocess-worker';
 
 /** What the stage needs from the configuration. */
@@ -127,7 +128,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   if (workers <= 1 || clips.length <= chunkSize) {
     for (const s of starts) await runChunk(s, processChunk);
   } else {
-    const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+    const pool = new Piscina({ filename: compiledWorker('preprocess-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
     try {
       await Promise.all(starts.map((s) => runChunk(s, (t) => pool.run(t) as Promise<ClipResult[]>)));
     } finally {
@@ -203,14 +204,6 @@ function readJournal(path: string): Map<string, string> {
     }
   }
   return map;
-}
-
-/** The compiled worker: under tsx (tests) the .ts sources run, but worker threads load dist/. */
-function workerFile(): string {
-  const here = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/stages') : __dirname;
-  const file = join(here, 'preprocess-worker.js');
-  if (!existsSync(file)) throw new MelbookError(`${file} is missing: build the package first (npm run build)`);
-  return file;
 }
 
 function round(x: number, digits: number): number {

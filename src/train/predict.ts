@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAudio } from '../audio/load';
 import { createExtractor, type ExtractorSpec, type Extractor } from '../features/extractor';
 import { normalizeClip } from '../data/dataset';
+import { audioLoadOptions } from '../data/manifest';
 import { loadModel } from '../model/io';
 import { readBundleMetadata, type BundleMetadata } from './bundle';
 import { MelbookError } from '../errors';
@@ -33,7 +34,7 @@ export class Predictor {
   /** Features of one file as the model expects them (normalised), shape = bundle.inputShape. */
   async features(file: string): Promise<Float32Array> {
     const { audio } = this.bundle;
-    const loaded = await loadAudio(file, { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as 'end', trim: audio.trim as 'start', trimSilence: audio.trimSilence });
+    const loaded = await loadAudio(file, audioLoadOptions(audio));
     const feats = this.extractor.extract(loaded.samples, audio.sampleRateHz);
     const size = this.bundle.inputShape.reduce((a, b) => a * b, 1);
     if (feats.data.length !== size) throw new MelbookError(`${file}: features have ${feats.data.length} values, the model expects ${size} ([${this.bundle.inputShape}])`);
