@@ -98,7 +98,7 @@ export { augmentationPreview, type AugmentationPreview } from './stages/augment-
 // Augmentation, silence trimming, deltas and per-utterance normalisation
 export {
   specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, addNoise, gaussianSource, speedPerturb, mixup,
-  mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter,
+  mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter, warpFrequency, randomFreqWarp,
   type AugmentOptions, type ResolvedAugmentOptions, type SpecAugmentOptions, type TimeShiftOptions,
 } from './data/augment';
 export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';

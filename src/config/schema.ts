@@ -266,6 +266,15 @@ export const TrainingSchema = z
           .default({}),
         /** Random shift of up to `maxShiftFrames` frames either way, filled with `fill` (no wrap-around). */
         timeShift: z.object({ maxShiftFrames: nonNegativeInt.default(0), fill: z.number().default(0) }).strict().default({}),
+        /** Frequency warp (VTLP on the band axis): with `probability`, stretch the bands by a factor uniform in [minFactor, maxFactor]; > 1 moves content up. */
+        freqWarp: z
+          .object({
+            probability: z.number().min(0).max(1).default(0),
+            minFactor: z.number().positive().max(2).default(0.9),
+            maxFactor: z.number().positive().max(2).default(1.1),
+          })
+          .strict()
+          .default({}),
         /** mixup of each training batch, lambda ~ Beta(alpha, alpha); 0 is off. Training then uses categorical cross-entropy on soft labels. */
         mixup: z.object({ alpha: z.number().nonnegative().default(0) }).strict().default({}),
       })

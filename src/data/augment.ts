@@ -277,6 +277,55 @@ export function mixupBatch(xs: Float32Array, labels: ArrayLike<number>, classes:
   return { xs: out, ys, lambda };
 }
 
+// ---------------------------------------------------------------- frequency warp (features)
+
+export interface FreqWarpOptions {
+  /** Chance that a clip is warped, 0..1. Default 0 (off). */
+  probability?: number;
+  /** Lowest factor (below 1: every band moves down, like a longer vocal tract). Default 0.9. */
+  minFactor?: number;
+  /** Highest factor (above 1: bands move up, like a shorter vocal tract). Default 1.1. */
+  maxFactor?: number;
+}
+
+/**
+ * Stretch the frequency axis of a `[rows, cols]` feature matrix by `factor`: output row r reads
+ * input row r / factor, linearly interpolated; rows past the last input row repeat it. Above 1 the
+ * content moves to higher bands (formants rise, as from a shorter vocal tract), below 1 it moves
+ * down. On mel bands this is vocal-tract-length perturbation (VTLP, Jaitly & Hinton 2013) done on
+ * the band index, with the pitch and the timing untouched, unlike `speedPerturb`.
+ * `blocks` > 1 warps `blocks` equal stacks of rows separately (features with deltas under them).
+ */
+export function warpFrequency(x: Float32Array, shape: FeatureShape, factor: number, blocks = 1): Float32Array {
+  checkFeatureShape('warpFrequency', x.length, shape);
+  if (!(factor > 0) || !Number.isFinite(factor)) throw new MelbookError(`warpFrequency: factor must be a positive number (1 = unchanged), got ${factor}`);
+  const [rows, cols] = shape;
+  if (!Number.isInteger(blocks) || blocks < 1 || rows % blocks !== 0) throw new MelbookError(`warpFrequency: ${rows} rows do not split into ${blocks} equal blocks`);
+  const bands = rows / blocks;
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < bands; r++) {
+    const source = Math.min(bands - 1, r / factor);
+    const r0 = Math.floor(source);
+    const r1 = Math.min(bands - 1, r0 + 1);
+    const w = source - r0;
+    for (let b = 0; b < blocks; b++) {
+      const o = (b * bands + r) * cols;
+      const i0 = (b * bands + r0) * cols;
+      const i1 = (b * bands + r1) * cols;
+      for (let c = 0; c < cols; c++) out[o + c] = (1 - w) * x[i0 + c] + w * x[i1 + c];
+    }
+  }
+  return out;
+}
+
+/** `warpFrequency` with its probability and a factor drawn uniformly; two draws per clip, always. */
+export function randomFreqWarp(x: Float32Array, shape: FeatureShape, random: Random, options: FreqWarpOptions = {}, blocks = 1): Float32Array {
+  const { probability = 0, minFactor = 0.9, maxFactor = 1.1 } = options;
+  const [roll, factorRoll] = [random(), random()];
+  if (roll >= probability) return x.slice();
+  return warpFrequency(x, shape, minFactor + factorRoll * (maxFactor - minFactor), blocks);
+}
+
 // ---------------------------------------------------------------- composition and options
 
 /** Apply `fns` left to right, sharing one random stream. No functions: a copy of the input. */
@@ -290,6 +339,8 @@ export interface AugmentOptions {
   specAugment?: SpecAugmentOptions;
   /** Random time shift of the features (see `TimeShiftOptions`). Default: no shift. */
   timeShift?: TimeShiftOptions;
+  /** Random stretch of the frequency axis of the features (see `warpFrequency`). Default: off. */
+  freqWarp?: FreqWarpOptions;
   /** Additive white noise on the waveform. */
   noise?: {
     /** Chance that a clip gets noise, 0..1. Default 0 (off). */
@@ -319,6 +370,7 @@ export interface AugmentOptions {
 export interface ResolvedAugmentOptions {
   specAugment: Required<SpecAugmentOptions>;
   timeShift: Required<TimeShiftOptions>;
+  freqWarp: Required<FreqWarpOptions>;
   noise: Required<NonNullable<AugmentOptions['noise']>>;
   speed: Required<NonNullable<AugmentOptions['speed']>>;
   mixup: Required<NonNullable<AugmentOptions['mixup']>>;
@@ -332,6 +384,7 @@ export function resolveAugmentOptions(options: AugmentOptions = {}, prefix = 'au
   const r: ResolvedAugmentOptions = {
     specAugment: { freqMasks: 0, freqMaskWidth: 0, timeMasks: 0, timeMaskWidth: 0, maskValue: 0, ...options.specAugment },
     timeShift: { maxShiftFrames: 0, fill: 0, ...options.timeShift },
+    freqWarp: { probability: 0, minFactor: 0.9, maxFactor: 1.1, ...options.freqWarp },
     noise: { probability: 0, minSnrDb: 10, maxSnrDb: 30, ...options.noise },
     speed: { probability: 0, minFactor: 0.9, maxFactor: 1.1, ...options.speed },
     mixup: { alpha: 0, ...options.mixup },
@@ -350,6 +403,9 @@ export function resolveAugmentOptions(options: AugmentOptions = {}, prefix = 'au
   finite('specAugment.maskValue', s.maskValue);
   count('timeShift.maxShiftFrames', r.timeShift.maxShiftFrames);
   finite('timeShift.fill', r.timeShift.fill);
+  probability('freqWarp.probability', r.freqWarp.probability);
+  check('freqWarp.minFactor', r.freqWarp.minFactor, r.freqWarp.minFactor > 0 && r.freqWarp.minFactor <= 2, 'use a factor in (0, 2], e.g. 0.9');
+  check('freqWarp.maxFactor', r.freqWarp.maxFactor, r.freqWarp.maxFactor >= r.freqWarp.minFactor && r.freqWarp.maxFactor <= 2, `use a factor from freqWarp.minFactor (${r.freqWarp.minFactor}) to 2, e.g. 1.1`);
   probability('noise.probability', r.noise.probability);
   finite('noise.minSnrDb', r.noise.minSnrDb);
   check('noise.maxSnrDb', r.noise.maxSnrDb, Number.isFinite(r.noise.maxSnrDb) && r.noise.maxSnrDb >= r.noise.minSnrDb, `use a finite number >= noise.minSnrDb (${r.noise.minSnrDb})`);
@@ -361,14 +417,16 @@ export function resolveAugmentOptions(options: AugmentOptions = {}, prefix = 'au
 }
 
 /**
- * The feature-level augmentations (time shift, then SpecAugment masks) as the dataset's
- * `transform` hook for clips of `shape` = `[nMels, nFrames]`:
+ * The feature-level augmentations (frequency warp, time shift, then SpecAugment masks) as the
+ * dataset's `transform` hook for clips of `shape` = `[nMels, nFrames]`:
  * `ds.dataset('train', { transform: featureAugmenter(config.augment, [ds.inputShape[0], ds.inputShape[1]]) })`.
- * @returns undefined when both are off, so the dataset skips the hook altogether.
+ * `blocks`: equal stacks of rows the frequency warp treats separately (1 + the delta order).
+ * @returns undefined when all are off, so the dataset skips the hook altogether.
  */
-export function featureAugmenter(options: AugmentOptions | ResolvedAugmentOptions, shape: FeatureShape): DatasetOptions['transform'] {
+export function featureAugmenter(options: AugmentOptions | ResolvedAugmentOptions, shape: FeatureShape, blocks = 1): DatasetOptions['transform'] {
   const r = resolveAugmentOptions(options); // idempotent on resolved options
   const fns: ClipTransform[] = [];
+  if (r.freqWarp.probability > 0) fns.push((x, random) => randomFreqWarp(x, shape, random, r.freqWarp, blocks));
   if (r.timeShift.maxShiftFrames > 0) fns.push((x, random) => timeShift(x, shape, random, r.timeShift));
   const s = r.specAugment;
   if ((s.freqMasks > 0 && s.freqMaskWidth > 0) || (s.timeMasks > 0 && s.timeMaskWidth > 0)) fns.push((x, random) => specAugment(x, shape, random, s));

@@ -102,6 +102,15 @@ export function audioLoadOptions(audio: DatasetMetadata['audio']): LoadAudioOpti
   return { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as PadMode, trim: audio.trim as TrimMode, trimSilence: audio.trimSilence };
 }
 
+/**
+ * How many equal stacks of rows the features have: 1, plus 1 per delta order (`features.deltas`
+ * stacks the deltas under the bands). Row-wise augmentations treat each stack alike.
+ */
+export function featureRowBlocks(metadata: Pick<DatasetMetadata, 'features'>): number {
+  const deltas = metadata.features.deltas as { order?: number } | null | undefined;
+  return 1 + (deltas?.order ?? 0);
+}
+
 /** Write JSON atomically: a temporary file in the same folder, then rename. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomicSync(path, JSON.stringify(value, null, 2) + '\n', { mkdir: true });

@@ -10,7 +10,7 @@ import { loadAudio } from '../audio/load';
 import { fitLength } from '../audio/fit';
 import { Resampler } from '../audio/resample';
 import { perturbedCopies } from './preprocess-worker';
-import type { ManifestEntry } from '../data/manifest';
+import { featureRowBlocks, type ManifestEntry } from '../data/manifest';
 import type { TrainingConfig } from '../config/schema';
 
 export interface AugmentationPreview {
@@ -34,7 +34,7 @@ export async function augmentationPreview(dataset: AudioDataset, training: Pick<
   const [rows, cols] = meta.featureShape;
   const shape: [number, number] = [rows, cols ?? 1];
   const original = dataset.readClip(entry, training.normalization);
-  const transform = featureAugmenter(training.augment, shape);
+  const transform = featureAugmenter(training.augment, shape, featureRowBlocks(meta));
   const preview: AugmentationPreview = {
     entry, shape, sampleRateHz: meta.audio.sampleRateHz, original,
     featureAugmented: transform ? transform(original, entry, seededRandom(seed)) : undefined,

@@ -9,12 +9,14 @@ import {
   mixup,
   mixupLambda,
   oneHot,
+  randomFreqWarp,
   resolveAugmentOptions,
   shiftFrames,
   specAugment,
   speedPerturb,
   timeShift,
   waveformAugmenter,
+  warpFrequency,
   type ClipTransform,
   type Mask,
 } from '../../src/data/augment';
@@ -40,6 +42,7 @@ after(() => resampler.dispose());
 const augmentations: Record<string, { input: () => Float32Array; run: (x: Float32Array, random: () => number) => Float32Array | Promise<Float32Array> }> = {
   specAugment: { input: features, run: (x, r) => specAugment(x, SHAPE, r, { freqMasks: 2, freqMaskWidth: 6, timeMasks: 2, timeMaskWidth: 10 }) },
   timeShift: { input: features, run: (x, r) => timeShift(x, SHAPE, r, { maxShiftFrames: 8, fill: -3 }) },
+  freqWarp: { input: features, run: (x, r) => randomFreqWarp(x, SHAPE, r, { probability: 1, minFactor: 0.8, maxFactor: 1.2 }) },
   addNoise: { input: () => sine(4000, 440), run: (x, r) => addNoise(x, r, { snrDb: 10 }) },
   waveformAugmenter: {
     input: () => sine(8000, 300),
@@ -126,6 +129,44 @@ test('timeShift moves every row by one drawn shift without wrapping and fills th
   assert.ok(shiftFrames(x, SHAPE, cols + 3, 2).every((v) => v === 2));
 });
 
+test('warpFrequency moves a band by the factor, interpolates between rows, repeats the top row and keeps time alone', () => {
+  // One column per row index: row r holds r in every frame, so a warped row reads its source row.
+  const shape: FeatureShape = [10, 3];
+  const ramp = Float32Array.from({ length: 30 }, (_, i) => Math.floor(i / 3));
+  assert.deepEqual(warpFrequency(ramp, shape, 1), ramp);
+  const up = warpFrequency(ramp, shape, 2); // row r reads row r / 2
+  for (let r = 0; r < 10; r++) for (let c = 0; c < 3; c++) assert.ok(Math.abs(up[r * 3 + c] - r / 2) < 1e-6, `row ${r}: ${up[r * 3 + c]}`);
+  const down = warpFrequency(ramp, shape, 0.5); // row r reads row 2r, rows past the top repeat row 9
+  assert.deepEqual(Array.from({ length: 10 }, (_, r) => down[r * 3]), [0, 2, 4, 6, 8, 9, 9, 9, 9, 9]);
+  // A peak at band 10 of 32 moves to band 12 with factor 1.2, in every frame alike.
+  const peakShape: FeatureShape = [32, 5];
+  const peak = new Float32Array(160);
+  for (let c = 0; c < 5; c++) peak[10 * 5 + c] = 1;
+  const moved = warpFrequency(peak, peakShape, 1.2);
+  for (let c = 0; c < 5; c++) {
+    const column = Array.from({ length: 32 }, (_, r) => moved[r * 5 + c]);
+    assert.equal(column.indexOf(Math.max(...column)), 12);
+  }
+  // Deltas stacked under the bands: each block warps on its own.
+  const stacked = Float32Array.from({ length: 60 }, (_, i) => Math.floor(i / 3) % 10);
+  const warped = warpFrequency(stacked, [20, 3], 2, 2);
+  assert.deepEqual(warped.subarray(0, 30), up);
+  assert.deepEqual(warped.subarray(30), up);
+  assert.throws(() => warpFrequency(stacked, [20, 3], 2, 3), /20 rows do not split into 3 equal blocks/);
+  assert.throws(() => warpFrequency(ramp, shape, 0), /factor must be a positive number/);
+});
+
+test('randomFreqWarp draws two numbers per clip, warps with its probability and a factor in range', () => {
+  const x = features();
+  const off = randomFreqWarp(x, SHAPE, seededRandom(1), { probability: 0 });
+  assert.deepEqual(off, x);
+  assert.notEqual(off, x);
+  const r = seededRandom(9);
+  const [, roll] = [r(), r()];
+  const factor = 0.8 + roll * 0.4;
+  assert.deepEqual(randomFreqWarp(x, SHAPE, seededRandom(9), { probability: 1, minFactor: 0.8, maxFactor: 1.2 }), warpFrequency(x, SHAPE, factor));
+});
+
 test('addNoise hits the requested SNR within 0.5 dB on a long sine, and leaves silence alone', () => {
   const x = sine(80_000, 440);
   const power = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v * v, 0) / a.length;
@@ -210,7 +251,7 @@ test('composeTransforms applies its functions left to right on a copy, sharing o
 test('every augmentation is off by default, and resolveAugmentOptions names a bad key with its YAML path', () => {
   const r = resolveAugmentOptions();
   assert.equal(r.specAugment.freqMasks + r.specAugment.timeMasks + r.timeShift.maxShiftFrames, 0);
-  assert.equal(r.noise.probability + r.speed.probability + r.mixup.alpha, 0);
+  assert.equal(r.noise.probability + r.speed.probability + r.mixup.alpha + r.freqWarp.probability, 0);
   assert.deepEqual(resolveAugmentOptions(r), r);
   const bad: [Parameters<typeof resolveAugmentOptions>[0], string][] = [
     [{ specAugment: { freqMasks: -1 } }, 'augment.specAugment.freqMasks'],
@@ -221,12 +262,14 @@ test('every augmentation is off by default, and resolveAugmentOptions names a ba
     [{ speed: { minFactor: 0 } }, 'augment.speed.minFactor'],
     [{ speed: { minFactor: 1.1, maxFactor: 0.9 } }, 'augment.speed.maxFactor'],
     [{ mixup: { alpha: -1 } }, 'augment.mixup.alpha'],
+    [{ freqWarp: { probability: 2 } }, 'augment.freqWarp.probability'],
+    [{ freqWarp: { minFactor: 1.2, maxFactor: 1.1 } }, 'augment.freqWarp.maxFactor'],
   ];
   for (const [options, path] of bad) assert.throws(() => resolveAugmentOptions(options), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(path));
   assert.throws(() => resolveAugmentOptions({ mixup: { alpha: -1 } }, 'training.augment'), /^ConfigError: training\.augment\.mixup\.alpha: got -1/);
 });
 
-test('featureAugmenter is the dataset transform hook: undefined when off, else time shift then SpecAugment', () => {
+test('featureAugmenter is the dataset transform hook: undefined when off, else frequency warp, time shift, then SpecAugment', () => {
   assert.equal(featureAugmenter({}, SHAPE), undefined);
   assert.equal(featureAugmenter({ specAugment: { freqMasks: 2 } }, SHAPE), undefined); // width 0 masks nothing
   const options = { timeShift: { maxShiftFrames: 4 }, specAugment: { freqMasks: 1, freqMaskWidth: 3, timeMasks: 1, timeMaskWidth: 5 } };
@@ -237,6 +280,10 @@ test('featureAugmenter is the dataset transform hook: undefined when off, else t
   const expected = specAugment(timeShift(x, SHAPE, r, options.timeShift), SHAPE, r, options.specAugment);
   assert.deepEqual(hook(x, entry, seededRandom(5)), expected);
   assert.throws(() => hook(new Float32Array(10), entry, seededRandom(1)), (e: unknown) => e instanceof MelbookError && /featureAugmenter: shape \[16, 40\] holds 640 values but the array has 10/.test(e.message));
+  const withWarp = { ...options, freqWarp: { probability: 1, minFactor: 0.9, maxFactor: 1.1 } };
+  const r2 = seededRandom(5);
+  const warped = randomFreqWarp(x, SHAPE, r2, withWarp.freqWarp);
+  assert.deepEqual(featureAugmenter(withWarp, SHAPE)!(x, entry, seededRandom(5)), specAugment(timeShift(warped, SHAPE, r2, options.timeShift), SHAPE, r2, options.specAugment));
 });
 
 test('waveformAugmenter is undefined when off, and otherwise keeps the clip length through speed changes', async () => {

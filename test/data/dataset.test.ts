@@ -112,7 +112,7 @@ test('an augmentation transform changes training batches only, reproducibly with
   const ds = AudioDataset.open(featureDir);
   const { featureAugmenter } = await import('../../src/data/augment');
   const [rows, cols] = ds.metadata.featureShape;
-  const transform = featureAugmenter({ specAugment: { freqMasks: 2, freqMaskWidth: 8, timeMasks: 2, timeMaskWidth: 6 } }, [rows, cols]);
+  const transform = featureAugmenter({ specAugment: { freqMasks: 2, freqMaskWidth: 8, timeMasks: 2, timeMaskWidth: 6 }, freqWarp: { probability: 1, minFactor: 0.8, maxFactor: 1.2 } }, [rows, cols]);
   const sum = async (split: 'train' | 'validation', withTransform: boolean, seed = 1) => {
     let total = 0;
     await ds.dataset(split, { batchSize: 64, seed, shuffle: false, transform: withTransform ? transform : undefined }).forEachAsync((b) => {

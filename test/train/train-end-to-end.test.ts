@@ -87,7 +87,7 @@ test('every robustness option at once trains, and predict rebuilds exactly the f
     preprocess: { dir: join(mkdtempSync(join(tmpdir(), 'melbook-robust-')), 'features'), augment: { copies: 1, speed: { probability: 1 }, noise: { probability: 0.5 } } },
     training: {
       epochs: 2, backend: 'wasm', earlyStopping: null, normalization: 'utteranceBand',
-      augment: { specAugment: { freqMasks: 1, freqMaskWidth: 4, timeMasks: 1, timeMaskWidth: 4 }, timeShift: { maxShiftFrames: 2 }, mixup: { alpha: 0.2 } },
+      augment: { specAugment: { freqMasks: 1, freqMaskWidth: 4, timeMasks: 1, timeMaskWidth: 4 }, timeShift: { maxShiftFrames: 2 }, freqWarp: { probability: 0.8, minFactor: 0.8, maxFactor: 1.2 }, mixup: { alpha: 0.2 } },
     },
   });
   const lines: string[] = [];
@@ -96,6 +96,7 @@ test('every robustness option at once trains, and predict rebuilds exactly the f
   assert.ok(r.training.history.every((h) => Number.isFinite(h.loss) && Number.isFinite(h.val_loss)));
   assert.ok(lines.some((l) => /mixup of training batches, alpha 0.2; loss categoricalCrossentropy/.test(l)));
   assert.ok(lines.some((l) => /1 perturbed copies/.test(l)));
+  assert.ok(lines.some((l) => /augmenting the training split: \{"freqWarp":\{"probability":0.8/.test(l)));
   assert.equal(r.preprocess.metadata.inputShape.join(','), '64,63,1', '32 mels and their deltas stacked');
 
   const runDir = join(cfg.tracking.root, r.experimentId, r.runId);
