@@ -55,12 +55,15 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
 
   program
     .command('evaluate')
-    .description('leave-one-speaker-out: one model per held-out speaker, nested runs under one parent run')
+    .description('leave-one-speaker-out (one model per held-out speaker, nested runs under one parent run), or an ensemble of tracked runs')
     .addOption(configOption())
     .addOption(setOption())
-    .option('--loso', 'train and test one fold per speaker')
+    .option('--loso', 'train and test one fold per speaker (with --ensemble: the runs are LOSO parent runs)')
     .option('--speakers <names>', 'comma-separated subset of speakers')
     .option('--jobs <n>', 'folds trained side by side, one core each', '1')
+    .option('--seeds <list>', 'with --loso: one LOSO run per seed (training.seed and preprocess.augment.seed), then their ensemble, e.g. 0,1')
+    .option('--ensemble <run-ids>', 'comma-separated runs to score as one model (mean of their probabilities); trains nothing')
+    .option('--tta <factors>', 'test-time speed factors, e.g. 0.9,1,1.1 (default: evaluation.speedFactors of the config)')
     .action((opts) => run(() => evaluateCommand(opts)));
 
   program
@@ -71,6 +74,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .option('--top <k>', 'classes to show per file', '3')
     .option('--json', 'print JSON')
     .option('--backend <name>', 'tfjs backend: auto | tensorflow | wasm | cpu')
+    .option('--tta <factors>', 'test-time speed factors to average, e.g. 0.9,1,1.1', '1')
     .action((modelDir, files, opts) => run(() => predictCommand(modelDir, files, opts)));
 
   const runs = program

@@ -54,10 +54,11 @@ export { saveModel, loadModel } from './model/io';
 export { preprocess, featureKeyFor, type PreprocessOptions, type PreprocessResult } from './stages/preprocess';
 export { trainStage, type TrainStageOptions, type TrainStageResult } from './stages/train';
 export { train, useBackend, type TrainOptions, type TrainResult } from './train/train';
-export { evaluateModel, logEvaluation, formatEvaluation, type Evaluation, type Misclassified } from './train/evaluate';
+export { evaluateModel, scoreProbabilities, logEvaluation, formatEvaluation, type Evaluation, type Misclassified } from './train/evaluate';
 export { classificationReport, confusionMatrix, type EvaluationReport, type ClassReport } from './train/metrics';
 export { EarlyStopping, LearningRateSchedule, type EpochLog } from './train/callbacks';
-export { Predictor, type Prediction } from './train/predict';
+export { Predictor, topClasses, checkSpeedFactors, type Prediction } from './train/predict';
+export { Ensemble } from './train/ensemble';
 export { readBundleMetadata, type BundleMetadata } from './train/bundle';
 
 // Tracking
@@ -92,6 +93,7 @@ export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions
 export { renderNotebookHtml } from './report/notebook';
 export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';
 export { foldConfig, type FoldResult } from './stages/loso-fold';
+export { evaluateEnsemble, losoSeedEnsemble, seedConfig, runArtifactDir, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/ensemble';
 export { listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
 export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
 

@@ -2,6 +2,7 @@
 import { loadPipelineConfig } from '../config/pipeline';
 import { trainStage } from '../stages/train';
 import { leaveOneSpeakerOut, formatLoso } from '../stages/loso';
+import { evaluateEnsemble, formatEnsemble, losoSeedEnsemble } from '../stages/ensemble';
 import { Predictor } from '../train/predict';
 import { useBackend } from '../train/train';
 import { Tracker } from '../tracking/tracker';
@@ -16,12 +17,13 @@ export async function trainCommand(opts: { config: string; set: string[]; runNam
   return 0;
 }
 
-export async function predictCommand(modelDir: string, files: string[], opts: { top: string; json?: boolean; backend?: string }): Promise<number> {
+export async function predictCommand(modelDir: string, files: string[], opts: { top: string; json?: boolean; backend?: string; tta?: string }): Promise<number> {
+  const speedFactors = (opts.tta ?? '1').split(',').map((f) => Number(f.trim()));
   const config = loadPipelineConfig('/dev/null', { overrides: opts.backend ? [`training.backend=${opts.backend}`] : [] });
   await useBackend(config, undefined, () => undefined);
   const predictor = await Predictor.load(modelDir);
   try {
-    const predictions = await predictor.predict(files, Number(opts.top));
+    const predictions = await predictor.predict(files, Number(opts.top), speedFactors);
     if (opts.json) console.log(JSON.stringify(predictions, null, 2));
     else for (const p of predictions) console.log(`${p.file}: ${p.top.map((t) => `${t.class} ${(100 * t.probability).toFixed(1)} %`).join(', ')}`);
   } finally {
@@ -45,10 +47,32 @@ export async function compareCommand(ids: string[], opts: { root: string }): Pro
   return 0;
 }
 
-export async function evaluateCommand(opts: { config: string; set: string[]; loso?: boolean; speakers?: string; jobs?: string }): Promise<number> {
+export async function evaluateCommand(opts: { config: string; set: string[]; loso?: boolean; speakers?: string; jobs?: string; ensemble?: string; tta?: string; seeds?: string }): Promise<number> {
   const config = loadPipelineConfig(opts.config, { overrides: opts.set });
+  let speedFactors: number[] | undefined;
+  if (opts.tta !== undefined) {
+    speedFactors = opts.tta.split(',').map((f) => Number(f.trim()));
+    if (speedFactors.some((f) => !(f > 0 && f <= 2))) {
+      console.error(`melbook evaluate: --tta takes comma-separated speed factors in (0, 2], e.g. 0.9,1,1.1; got ${JSON.stringify(opts.tta)}`);
+      return 2;
+    }
+  }
+  if (opts.ensemble !== undefined) {
+    const runIds = opts.ensemble.split(',').map((s) => s.trim()).filter(Boolean);
+    const result = await evaluateEnsemble({ config, configFile: opts.config, runIds, speedFactors, loso: opts.loso });
+    console.log(formatEnsemble(result));
+    return 0;
+  }
+  if (opts.seeds !== undefined && !opts.loso) {
+    console.error('melbook evaluate: --seeds goes with --loso (one leave-one-speaker-out run per seed, then their ensemble)');
+    return 2;
+  }
+  if (opts.tta !== undefined && opts.seeds === undefined) {
+    console.error('melbook evaluate: --tta applies to --ensemble and --seeds (an ensemble of one run is that run with test-time augmentation)');
+    return 2;
+  }
   if (!opts.loso) {
-    console.error('melbook evaluate: only --loso is available here; the test split of a trained run is evaluated by `melbook train` and notebooks/04-evaluate.ipynb');
+    console.error('melbook evaluate: pass --loso (train one fold per speaker) or --ensemble <run-ids> (score tracked runs as one model); the test split of a single run is evaluated by `melbook train` and notebooks/04-evaluate.ipynb');
     return 2;
   }
   const jobs = Number(opts.jobs ?? 1);
@@ -56,7 +80,15 @@ export async function evaluateCommand(opts: { config: string; set: string[]; los
     console.error(`melbook evaluate: --jobs must be a whole number of folds >= 1, got ${JSON.stringify(opts.jobs)}`);
     return 2;
   }
-  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, jobs, speakers: opts.speakers?.split(',').map((s) => s.trim()) });
+  const speakers = opts.speakers?.split(',').map((s) => s.trim());
+  if (opts.seeds !== undefined) {
+    const seeds = opts.seeds.split(',').map((s) => Number(s.trim()));
+    const { seeds: runs, ensemble } = await losoSeedEnsemble({ config, configFile: opts.config, seeds, jobs, speakers, speedFactors });
+    for (const r of runs) console.log(formatLoso(r));
+    console.log(formatEnsemble(ensemble));
+    return 0;
+  }
+  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, jobs, speakers });
   console.log(formatLoso(result));
   return 0;
 }

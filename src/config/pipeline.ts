@@ -1,10 +1,10 @@
 /**
  * The whole pipeline's configuration: one YAML file (config/default.yaml documents every key).
  * Sections: data, features, split, preprocess, model, training (with the optimizer, loss and
- * metrics), tracking.
+ * metrics), evaluation, tracking.
  */
 import { z } from 'zod';
-import { DataSchema, FeaturesSchema, PreprocessSchema, SplitSchema, TrackingSchema, TrainingSchema } from './schema';
+import { DataSchema, EvaluationSchema, FeaturesSchema, PreprocessSchema, SplitSchema, TrackingSchema, TrainingSchema } from './schema';
 import { ModelSpecSchema, CompileSchema } from '../model/spec';
 import { loadConfigFile, validate, type LoadConfigOptions } from './load';
 
@@ -23,6 +23,7 @@ export const PipelineConfigSchema = z
     preprocess: PreprocessSchema.default({}),
     model: ModelSpecSchema.default(SEED_MODEL as unknown as z.input<typeof ModelSpecSchema>),
     training: TrainingSchema.merge(CompileSchema).default({}),
+    evaluation: EvaluationSchema.default({}),
     tracking: TrackingSchema.default({}),
   })
   .strict();

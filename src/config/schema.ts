@@ -201,6 +201,18 @@ export const TrackingSchema = z
   })
   .strict();
 
+/** How saved models are scored by `melbook evaluate --ensemble` (single-model scores stay plain). */
+export const EvaluationSchema = z
+  .object({
+    /**
+     * Test-time augmentation: classify each clip once per speed factor (resampled as
+     * `preprocess.augment.speed` does, > 1 faster and higher) and average the probabilities.
+     * Default [1]: the clip as recorded.
+     */
+    speedFactors: z.array(z.number().gt(0).max(2)).min(1).default([1]),
+  })
+  .strict();
+
 export type DataConfig = z.infer<typeof DataSchema>;
 export type FeaturesConfig = z.infer<typeof FeaturesSchema>;
 export type SplitConfig = z.infer<typeof SplitSchema>;

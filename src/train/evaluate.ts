@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AudioDataset, Normalization } from '../data/dataset';
 import type { SplitName } from '../data/split';
+import type { ManifestEntry } from '../data/manifest';
 import type { RunHandle } from '../tracking/tracker';
 import { argmaxRows, classificationReport, type EvaluationReport } from './metrics';
 
@@ -40,13 +41,23 @@ export async function evaluateModel(
     offset += p.shape[0] * n;
     tf.dispose([p, batch.xs, batch.ys]);
   });
+  return scoreProbabilities(probs, entries, dataset.classNames, split);
+}
+
+/**
+ * Score class probabilities (row-major `[entries.length, classNames.length]`) against the
+ * entries' labels: the report, per-speaker accuracy and the misclassified clips.
+ */
+export function scoreProbabilities(probs: Float32Array, entries: readonly ManifestEntry[], classNames: readonly string[], split: SplitName): Evaluation {
+  const n = classNames.length;
+  if (probs.length !== entries.length * n) throw new RangeError(`${probs.length} probabilities for ${entries.length} clips of ${n} classes`);
   const predicted = argmaxRows(probs, n);
   const truth = entries.map((e) => e.labelIndex);
-  const report = classificationReport(truth, predicted, dataset.classNames, entries.map((e) => e.speaker));
+  const report = classificationReport(truth, predicted, classNames, entries.map((e) => e.speaker));
   const misclassified = entries.flatMap((e, i) =>
     predicted[i] === e.labelIndex
       ? []
-      : [{ id: e.id, source: e.source, speaker: e.speaker, label: e.label, predicted: dataset.classNames[predicted[i]], probability: probs[i * n + predicted[i]] }],
+      : [{ id: e.id, source: e.source, speaker: e.speaker, label: e.label, predicted: classNames[predicted[i]], probability: probs[i * n + predicted[i]] }],
   );
   return { ...report, split, misclassified };
 }

@@ -1,0 +1,214 @@
+/**
+ * `melbook evaluate --ensemble`: score several tracked training runs as one model (the mean of
+ * their probabilities, optionally over test-time speed factors), in a new tracked run.
+ * - On the config's test split: the runs are ordinary training runs (`melbook train`).
+ * - With `loso`: the runs are leave-one-speaker-out parent runs. For each held-out speaker the
+ *   fold models of every parent are averaged and tested on that speaker's clips; the new run is a
+ *   LOSO parent run (tag `melbook.mode: loso`, one nested run per speaker), so `showLosoRuns` and
+ *   the evaluate notebook list it next to single-seed LOSO runs.
+ * Nothing is trained: the models are read from the runs' `artifacts/model`, and the clips are
+ * read from the recordings with each model's own loading, features and normalisation.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { preprocess } from './preprocess';
+import { leaveOneSpeakerOut, summarizeFolds, type LosoResult } from './loso';
+import { AudioDataset } from '../data/dataset';
+import type { ManifestEntry } from '../data/manifest';
+import { Ensemble } from '../train/ensemble';
+import { useBackend } from '../train/train';
+import { checkSpeedFactors } from '../train/predict';
+import { logEvaluation, scoreProbabilities, type Evaluation } from '../train/evaluate';
+import { Tracker, withRun, type RunHandle } from '../tracking/tracker';
+import type { Run } from '../tracking/store';
+import type { PipelineConfig } from '../config/pipeline';
+import { MelbookError } from '../errors';
+
+export interface EnsembleOptions {
+  /** Where the clips and the split come from (data, features, split, preprocess) and where the run goes (tracking). */
+  config: PipelineConfig;
+  configFile?: string;
+  /** Training runs to average; with `loso`, LOSO parent runs. At least one. */
+  runIds: string[];
+  /** Test-time speed factors. Default `config.evaluation.speedFactors`. */
+  speedFactors?: number[];
+  loso?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface EnsembleFold {
+  speaker: string;
+  accuracy: number;
+  count: number;
+  /** The fold run of each parent, in the order of `runIds`. */
+  members: string[];
+  runId: string;
+}
+
+export interface EnsembleResult {
+  runId: string;
+  speedFactors: number[];
+  /** Without `loso`: the test split's evaluation. */
+  evaluation?: Evaluation;
+  /** With `loso`: one fold per speaker, and their summary. */
+  folds?: EnsembleFold[];
+  mean?: number;
+  std?: number;
+  min?: number;
+}
+
+/** Folder of a run's artifacts: its recorded URI, or its place under the store root when the store moved. */
+export function runArtifactDir(run: Run, root: string): string {
+  const uri = run.info.artifactUri;
+  if (uri.startsWith('file://')) {
+    const path = fileURLToPath(uri);
+    if (existsSync(path)) return path;
+  }
+  return join(root, run.info.experimentId, run.info.runId, 'artifacts');
+}
+
+async function modelDirOf(tracker: Tracker, root: string, runId: string): Promise<string> {
+  const run = await tracker.getRun(runId);
+  if (run.info.status !== 'FINISHED') throw new MelbookError(`run ${runId} is ${run.info.status}; an ensemble takes finished training runs`);
+  const dir = join(runArtifactDir(run, root), 'model');
+  if (!existsSync(join(dir, 'model.json'))) throw new MelbookError(`run ${runId} has no saved model (${dir}/model.json); pass runs made by \`melbook train\` or \`melbook evaluate --loso\``);
+  return dir;
+}
+
+/** Source audio of each entry, or an error naming the first missing file. */
+function sourcesOf(dataset: AudioDataset, entries: readonly ManifestEntry[]): string[] {
+  return entries.map((e) => {
+    const file = dataset.sourceOf(e);
+    if (!file) throw new MelbookError(`${e.source}: the recording is gone; an ensemble classifies the recordings themselves (data.recordings)`);
+    return file;
+  });
+}
+
+async function scoreEnsemble(modelDirs: string[], dataset: AudioDataset, entries: readonly ManifestEntry[], speedFactors: number[]): Promise<Evaluation> {
+  const ensemble = await Ensemble.load(modelDirs);
+  try {
+    if (ensemble.classNames.join('\u0000') !== dataset.classNames.join('\u0000')) {
+      throw new MelbookError(`the models' classes [${ensemble.classNames.join(', ')}] differ from the data's [${dataset.classNames.join(', ')}]; evaluate with the config the runs were trained with`);
+    }
+    const probs = await ensemble.probabilities(sourcesOf(dataset, entries), speedFactors);
+    return scoreProbabilities(probs, entries, dataset.classNames, 'test');
+  } finally {
+    ensemble.dispose();
+  }
+}
+
+export async function evaluateEnsemble(options: EnsembleOptions): Promise<EnsembleResult> {
+  const { config } = options;
+  const log = options.log ?? ((l: string) => console.log(l));
+  const speedFactors = options.speedFactors ?? config.evaluation.speedFactors;
+  checkSpeedFactors(speedFactors);
+  if (options.runIds.length === 0) throw new MelbookError('melbook evaluate --ensemble: pass at least one run id');
+  const prep = await preprocess({ ...config });
+  const dataset = AudioDataset.fromPreprocess(prep);
+  const tracker = new Tracker({ root: config.tracking.root });
+  const root = config.tracking.root;
+  const members = options.runIds.join(' ');
+  const tags = { 'melbook.mode': options.loso ? 'loso' : 'ensemble', 'melbook.ensemble': members };
+  const runName = config.tracking.runName ?? `ensemble-${new Date().toISOString().slice(0, 19)}`;
+  return withRun(tracker, { experimentName: config.tracking.experiment, runName, tags }, async (run) => {
+    await run.logParams({ 'ensemble.members': members, 'ensemble.size': options.runIds.length, 'ensemble.speedFactors': speedFactors.join(' '), ...(options.configFile ? { 'ensemble.config': options.configFile } : {}) });
+    if (options.configFile) await run.logArtifact(options.configFile, 'config');
+    log(`ensemble of ${options.runIds.length} run(s), test-time speed factors [${speedFactors.join(', ')}]: run ${run.runId}`);
+    await useBackend(config, run, log);
+    if (!options.loso) {
+      const dirs = await Promise.all(options.runIds.map((id) => modelDirOf(tracker, root, id)));
+      const evaluation = await scoreEnsemble(dirs, dataset, dataset.entries('test'), speedFactors);
+      await logEvaluation(run, evaluation);
+      return { runId: run.runId, speedFactors, evaluation };
+    }
+    return losoEnsemble(options.runIds, { tracker, root, run, config, dataset, speedFactors, log });
+  });
+}
+
+async function losoEnsemble(
+  parentIds: string[],
+  ctx: { tracker: Tracker; root: string; run: RunHandle; config: PipelineConfig; dataset: AudioDataset; speedFactors: number[]; log: (l: string) => void },
+): Promise<EnsembleResult> {
+  const { tracker, root, run, config, dataset, speedFactors, log } = ctx;
+  const all = await tracker.listRuns(config.tracking.experiment);
+  // speaker -> fold run id, for each parent
+  const foldsOf = parentIds.map((parent) => {
+    const byspeaker = new Map<string, string>();
+    for (const r of all) {
+      const speaker = r.data.tags['melbook.loso.speaker'];
+      if (r.data.tags['mlflow.parentRunId'] === parent && speaker && r.info.status === 'FINISHED') byspeaker.set(speaker, r.info.runId);
+    }
+    if (byspeaker.size === 0) throw new MelbookError(`run ${parent} has no finished leave-one-speaker-out folds in experiment ${config.tracking.experiment}; pass LOSO parent runs (\`melbook evaluate --loso\`)`);
+    return byspeaker;
+  });
+  const speakers = [...foldsOf[0].keys()].filter((s) => foldsOf.every((m) => m.has(s))).sort((a, b) => a.localeCompare(b, 'en'));
+  if (speakers.length === 0) throw new MelbookError(`the runs ${parentIds.join(', ')} have no held-out speaker in common`);
+  await run.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length });
+  const entries = (['train', 'validation', 'test'] as const).flatMap((split) => dataset.entries(split));
+  const folds: EnsembleFold[] = [];
+  for (const [i, speaker] of speakers.entries()) {
+    const members = foldsOf.map((m) => m.get(speaker)!);
+    const dirs = await Promise.all(members.map((id) => modelDirOf(tracker, root, id)));
+    const own = entries.filter((e) => e.speaker === speaker);
+    const evaluation = await scoreEnsemble(dirs, dataset, own, speedFactors);
+    const child = await withRun(tracker, { experimentName: config.tracking.experiment, runName: `ensemble-${speaker}`, parentRunId: run.runId, tags: { 'melbook.loso.speaker': speaker, 'melbook.ensemble': members.join(' ') } }, async (c) => {
+      await logEvaluation(c, evaluation);
+      return c.runId;
+    });
+    folds.push({ speaker, accuracy: evaluation.accuracy, count: evaluation.count, members, runId: child });
+    await run.logMetric(`loso_accuracy/${speaker}`, evaluation.accuracy, i);
+    log(`fold ${i + 1}/${speakers.length}: ${speaker} ${(100 * evaluation.accuracy).toFixed(1)} % (${evaluation.count} clips, ${members.length} model(s))`);
+  }
+  const { mean, std, min } = summarizeFolds(folds.map((f) => f.accuracy));
+  await run.logMetrics({ loso_mean_accuracy: mean, loso_std_accuracy: std, loso_min_accuracy: min });
+  await run.logJson({ folds, mean, std, min, speedFactors }, 'loso.json');
+  return { runId: run.runId, speedFactors, folds, mean, std, min };
+}
+
+/** The config of seed `seed`: weights, shuffling and the waveform copies all change with it. */
+export function seedConfig(base: PipelineConfig, seed: number): PipelineConfig {
+  return {
+    ...base,
+    training: { ...base.training, seed },
+    preprocess: { ...base.preprocess, augment: { ...base.preprocess.augment, seed } },
+    tracking: { ...base.tracking, runName: `${base.tracking.runName ?? 'loso'}-seed${seed}` },
+  };
+}
+
+/**
+ * `melbook evaluate --loso --seeds 0,1`: one leave-one-speaker-out run per seed (`seedConfig`),
+ * then the ensemble of their folds (`evaluateEnsemble` with `loso`). Returns every run.
+ */
+export async function losoSeedEnsemble(options: {
+  config: PipelineConfig;
+  configFile?: string;
+  seeds: number[];
+  jobs?: number;
+  speakers?: string[];
+  speedFactors?: number[];
+  log?: (line: string) => void;
+}): Promise<{ seeds: LosoResult[]; ensemble: EnsembleResult }> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  if (options.seeds.length === 0 || options.seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`--seeds takes whole numbers >= 0, e.g. 0,1; got [${options.seeds.join(', ')}]`);
+  const seeds: LosoResult[] = [];
+  for (const [i, seed] of options.seeds.entries()) {
+    log(`seed ${seed} (${i + 1}/${options.seeds.length}): leave-one-speaker-out`);
+    seeds.push(await leaveOneSpeakerOut({ config: seedConfig(options.config, seed), configFile: options.configFile, jobs: options.jobs, speakers: options.speakers, log }));
+  }
+  const runName = `${options.config.tracking.runName ?? 'loso'}-ensemble`;
+  const ensemble = await evaluateEnsemble({
+    config: { ...options.config, tracking: { ...options.config.tracking, runName } },
+    configFile: options.configFile, runIds: seeds.map((s) => s.parentRunId), speedFactors: options.speedFactors, loso: true, log,
+  });
+  return { seeds, ensemble };
+}
+
+/** The result as text for the terminal. */
+export function formatEnsemble(r: EnsembleResult): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const head = `ensemble run ${r.runId}, test-time speed factors [${r.speedFactors.join(', ')}]`;
+  if (r.evaluation) return `${head}\n  test accuracy ${pct(r.evaluation.accuracy)} on ${r.evaluation.count} clips`;
+  const rows = (r.folds ?? []).map((f) => `  ${f.speaker.padEnd(10)} ${pct(f.accuracy).padStart(8)}  (${f.count} clips, run ${f.runId})`);
+  return [head, ...rows, `  ${'mean'.padEnd(10)} ${pct(r.mean!).padStart(8)}  std ${pct(r.std!)}, min ${pct(r.min!)}`].join('\n');
+}
