@@ -108,57 +108,72 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   const dataset = AudioDataset.fromPreprocess(prep);
   const tracker = new Tracker({ root: config.tracking.root });
   const root = config.tracking.root;
-  const members = options.runIds.join(' ');
-  const tags = { 'melbook.mode': options.loso ? 'loso' : 'ensemble', 'melbook.ensemble': members };
+  const memberList = options.runIds.join(' ');
+  const tags = { 'melbook.mode': options.loso ? 'loso' : 'ensemble', 'melbook.ensemble': memberList };
   const runName = config.tracking.runName ?? `ensemble-${new Date().toISOString().slice(0, 19)}`;
+  // Every run is checked before the new run starts: a wrong id leaves no FAILED run behind.
+  const members = options.loso
+    ? await losoMembers(tracker, config.tracking.experiment, options.runIds)
+    : { dirs: await Promise.all(options.runIds.map((id) => modelDirOf(tracker, root, id))) };
   return withRun(tracker, { experimentName: config.tracking.experiment, runName, tags }, async (run) => {
-    await run.logParams({ 'ensemble.members': members, 'ensemble.size': options.runIds.length, 'ensemble.speedFactors': speedFactors.join(' '), ...(options.configFile ? { 'ensemble.config': options.configFile } : {}) });
+    await run.logParams({ 'ensemble.members': memberList, 'ensemble.size': options.runIds.length, 'ensemble.speedFactors': speedFactors.join(' '), ...(options.configFile ? { 'ensemble.config': options.configFile } : {}) });
     if (options.configFile) await run.logArtifact(options.configFile, 'config');
     log(`ensemble of ${options.runIds.length} run(s), test-time speed factors [${speedFactors.join(', ')}]: run ${run.runId}`);
     await useBackend(config, run, log);
-    if (!options.loso) {
-      const dirs = await Promise.all(options.runIds.map((id) => modelDirOf(tracker, root, id)));
-      const evaluation = await scoreEnsemble(dirs, dataset, dataset.entries('test'), speedFactors);
+    if ('dirs' in members) {
+      const evaluation = await scoreEnsemble(members.dirs, dataset, dataset.entries('test'), speedFactors);
       await logEvaluation(run, evaluation);
       return { runId: run.runId, speedFactors, evaluation };
     }
-    return losoEnsemble(options.runIds, { tracker, root, run, config, dataset, speedFactors, log });
+    if (options.configFile) await run.logParams({ 'loso.config': options.configFile });
+    return losoEnsemble(members, { tracker, root, run, config, dataset, speedFactors, log });
   });
 }
 
-async function losoEnsemble(
-  parentIds: string[],
-  ctx: { tracker: Tracker; root: string; run: RunHandle; config: PipelineConfig; dataset: AudioDataset; speedFactors: number[]; log: (l: string) => void },
-): Promise<EnsembleResult> {
-  const { tracker, root, run, config, dataset, speedFactors, log } = ctx;
-  const all = await tracker.listRuns(config.tracking.experiment);
-  // speaker -> fold run id, for each parent
+interface LosoMembers {
+  speakers: string[];
+  /** For each speaker, the fold run of each parent, in the order of the parents. */
+  folds: Map<string, string[]>;
+}
+
+/** The held-out speakers common to every LOSO parent run, and each one's fold runs. */
+async function losoMembers(tracker: Tracker, experiment: string, parentIds: string[]): Promise<LosoMembers> {
+  const all = await tracker.listRuns(experiment);
   const foldsOf = parentIds.map((parent) => {
-    const byspeaker = new Map<string, string>();
+    const bySpeaker = new Map<string, string>();
     for (const r of all) {
       const speaker = r.data.tags['melbook.loso.speaker'];
-      if (r.data.tags['mlflow.parentRunId'] === parent && speaker && r.info.status === 'FINISHED') byspeaker.set(speaker, r.info.runId);
+      if (r.data.tags['mlflow.parentRunId'] === parent && speaker && r.info.status === 'FINISHED') bySpeaker.set(speaker, r.info.runId);
     }
-    if (byspeaker.size === 0) throw new MelbookError(`run ${parent} has no finished leave-one-speaker-out folds in experiment ${config.tracking.experiment}; pass LOSO parent runs (\`melbook evaluate --loso\`)`);
-    return byspeaker;
+    if (bySpeaker.size === 0) throw new MelbookError(`run ${parent} has no finished leave-one-speaker-out folds in experiment ${experiment}; pass LOSO parent runs (\`melbook evaluate --loso\`)`);
+    return bySpeaker;
   });
   const speakers = [...foldsOf[0].keys()].filter((s) => foldsOf.every((m) => m.has(s))).sort((a, b) => a.localeCompare(b, 'en'));
   if (speakers.length === 0) throw new MelbookError(`the runs ${parentIds.join(', ')} have no held-out speaker in common`);
+  return { speakers, folds: new Map(speakers.map((s) => [s, foldsOf.map((m) => m.get(s)!)])) };
+}
+
+async function losoEnsemble(
+  members: LosoMembers,
+  ctx: { tracker: Tracker; root: string; run: RunHandle; config: PipelineConfig; dataset: AudioDataset; speedFactors: number[]; log: (l: string) => void },
+): Promise<EnsembleResult> {
+  const { tracker, root, run, config, dataset, speedFactors, log } = ctx;
+  const { speakers } = members;
   await run.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length });
   const entries = (['train', 'validation', 'test'] as const).flatMap((split) => dataset.entries(split));
   const folds: EnsembleFold[] = [];
   for (const [i, speaker] of speakers.entries()) {
-    const members = foldsOf.map((m) => m.get(speaker)!);
-    const dirs = await Promise.all(members.map((id) => modelDirOf(tracker, root, id)));
+    const runs = members.folds.get(speaker)!;
+    const dirs = await Promise.all(runs.map((id) => modelDirOf(tracker, root, id)));
     const own = entries.filter((e) => e.speaker === speaker);
     const evaluation = await scoreEnsemble(dirs, dataset, own, speedFactors);
-    const child = await withRun(tracker, { experimentName: config.tracking.experiment, runName: `ensemble-${speaker}`, parentRunId: run.runId, tags: { 'melbook.loso.speaker': speaker, 'melbook.ensemble': members.join(' ') } }, async (c) => {
+    const child = await withRun(tracker, { experimentName: config.tracking.experiment, runName: `ensemble-${speaker}`, parentRunId: run.runId, tags: { 'melbook.loso.speaker': speaker, 'melbook.ensemble': runs.join(' ') } }, async (c) => {
       await logEvaluation(c, evaluation);
       return c.runId;
     });
-    folds.push({ speaker, accuracy: evaluation.accuracy, count: evaluation.count, members, runId: child });
+    folds.push({ speaker, accuracy: evaluation.accuracy, count: evaluation.count, members: runs, runId: child });
     await run.logMetric(`loso_accuracy/${speaker}`, evaluation.accuracy, i);
-    log(`fold ${i + 1}/${speakers.length}: ${speaker} ${(100 * evaluation.accuracy).toFixed(1)} % (${evaluation.count} clips, ${members.length} model(s))`);
+    log(`fold ${i + 1}/${speakers.length}: ${speaker} ${(100 * evaluation.accuracy).toFixed(1)} % (${evaluation.count} clips, ${runs.length} model(s))`);
   }
   const { mean, std, min } = summarizeFolds(folds.map((f) => f.accuracy));
   await run.logMetrics({ loso_mean_accuracy: mean, loso_std_accuracy: std, loso_min_accuracy: min });

@@ -125,4 +125,7 @@ test('an ensemble of LOSO parent runs averages each held-out speaker\'s fold mod
   await assert.rejects(evaluateEnsemble({ config: config(0), runIds: [parents[0].parentRunId], log: () => undefined }), /has no saved model .*pass runs made by `melbook train` or `melbook evaluate --loso`/);
   await assert.rejects(evaluateEnsemble({ config: config(0), runIds: [parents[0].folds[0].runId], loso: true, log: () => undefined }), /has no finished leave-one-speaker-out folds/);
   await assert.rejects(evaluateEnsemble({ config: config(0), runIds: [], log: () => undefined }), /pass at least one run id/);
+  // A rejected ensemble leaves no run behind.
+  const after = await tracker.listRuns('ens');
+  assert.equal(after.filter((x) => x.info.status !== 'FINISHED').length, 0);
 });
