@@ -267,8 +267,20 @@ export interface WithRunOptions extends StartRunOptions {
 }
 
 /**
+ * End every nested run of `parent` that is still RUNNING with `status` (default KILLED): the
+ * runs of worker threads that were stopped with their parent. Returns their ids.
+ */
+export async function endRunningChildren(parent: RunHandle, status: RunStatus = 'KILLED'): Promise<string[]> {
+  const runs = await parent.store.listRuns(parent.experimentId);
+  const orphans = runs.filter((r) => r.data.tags[MLFLOW_TAGS.parentRunId] === parent.runId && r.info.status === 'RUNNING');
+  for (const r of orphans) await new RunHandle(parent.store, r.info, Date.now).endRun(status);
+  return orphans.map((r) => r.info.runId);
+}
+
+/**
  * Runs `fn` inside a new run. The run ends FINISHED when `fn` resolves, FAILED when it throws
- * (the error is recorded with `recordError`, then rethrown), KILLED on SIGINT.
+ * (the error is recorded with `recordError`, then rethrown), KILLED on SIGINT. When it fails or
+ * is killed, its nested runs still RUNNING (folds in stopped worker threads) end KILLED.
  */
 export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
   const run = await tracker.startRun(options);
@@ -279,8 +291,9 @@ export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: 
   const onSigint = (): void => {
     if (ended) return;
     ended = true;
-    run
-      .endRun('KILLED')
+    endRunningChildren(run)
+      .catch((err) => process.emitWarning(`run ${run.runId}: could not end its nested runs: ${(err as Error).message}`))
+      .then(() => run.endRun('KILLED'))
       .catch((err) => process.emitWarning(`run ${run.runId}: could not mark KILLED: ${(err as Error).message}`))
       .finally(() => {
         process.removeListener('SIGINT', onSigint);
@@ -294,6 +307,7 @@ export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: 
   } catch (error) {
     if (!ended) {
       ended = true;
+      await endRunningChildren(run).catch((err) => process.emitWarning(`run ${run.runId}: could not end its nested runs: ${(err as Error).message}`));
       await run.recordError(error).catch((err) => process.emitWarning(`run ${run.runId}: could not record its error: ${(err as Error).message}`));
       await run.endRun('FAILED').catch((err) => process.emitWarning(`run ${run.runId}: could not mark FAILED: ${(err as Error).message}`));
     }

@@ -65,3 +65,26 @@ test('SIGINT during withRun ends the run KILLED and still stops the process', as
   assert.equal(run.info.status, 'KILLED');
   assert.ok(run.info.endTime !== null);
 });
+
+test('a failing parent ends its nested runs still RUNNING as KILLED (folds in stopped worker threads), and leaves ended ones alone', async () => {
+  const tracker = new Tracker({ root: await tempDir(), gitCommit: null });
+  const ids: Record<string, string> = {};
+  await assert.rejects(
+    withRun(tracker, { experimentName: 'nested', runName: 'parent', handleSigint: false }, async (parent) => {
+      ids.parent = parent.runId;
+      const orphan = await tracker.startRun({ experimentName: 'nested', runName: 'orphan', parentRunId: parent.runId });
+      ids.orphan = orphan.runId;
+      const done = await tracker.startRun({ experimentName: 'nested', runName: 'done', parentRunId: parent.runId });
+      await done.endRun('FINISHED');
+      ids.done = done.runId;
+      const other = await tracker.startRun({ experimentName: 'nested', runName: 'unrelated' });
+      ids.other = other.runId;
+      throw new Error('fold lucas failed');
+    }),
+    /fold lucas failed/,
+  );
+  assert.equal((await tracker.getRun(ids.parent)).info.status, 'FAILED');
+  assert.equal((await tracker.getRun(ids.orphan)).info.status, 'KILLED');
+  assert.equal((await tracker.getRun(ids.done)).info.status, 'FINISHED');
+  assert.equal((await tracker.getRun(ids.other)).info.status, 'RUNNING', 'a run that is not nested under the parent is not touched');
+});
