@@ -51,6 +51,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .addOption(configOption())
     .addOption(setOption())
     .option('--run-name <name>', 'name of the tracked run')
+    .option('--seeds <list>', 'one run per seed (training.seed and preprocess.augment.seed), then their ensemble on the test split, e.g. 0,1')
     .action((opts) => run(() => trainCommand(opts)));
 
   program

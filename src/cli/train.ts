@@ -2,16 +2,23 @@
 import { loadPipelineConfig } from '../config/pipeline';
 import { trainStage } from '../stages/train';
 import { leaveOneSpeakerOut, formatLoso } from '../stages/loso';
-import { evaluateEnsemble, formatEnsemble, losoSeedEnsemble } from '../stages/ensemble';
+import { evaluateEnsemble, formatEnsemble, losoSeedEnsemble, trainSeedEnsemble } from '../stages/ensemble';
 import { Predictor } from '../train/predict';
 import { useBackend } from '../train/train';
 import { Tracker } from '../tracking/tracker';
 import { formatRunsTable, formatRunsComparison } from '../tracking/format';
 
-export async function trainCommand(opts: { config: string; set: string[]; runName?: string }): Promise<number> {
+export async function trainCommand(opts: { config: string; set: string[]; runName?: string; seeds?: string }): Promise<number> {
   const overrides = [...opts.set];
   if (opts.runName) overrides.push(`tracking.runName=${JSON.stringify(opts.runName)}`);
   const config = loadPipelineConfig(opts.config, { overrides });
+  if (opts.seeds !== undefined) {
+    const seeds = opts.seeds.split(',').map((s) => Number(s.trim()));
+    const { seeds: runs, ensemble } = await trainSeedEnsemble({ config, configFile: opts.config, seeds });
+    for (const [i, r] of runs.entries()) console.log(`run ${r.runId} (seed ${seeds[i]}): test accuracy ${(100 * r.evaluation.accuracy).toFixed(1)} %; model in ${r.runDir}/artifacts/model`);
+    console.log(formatEnsemble(ensemble));
+    return 0;
+  }
   const result = await trainStage({ config, configFile: opts.config });
   console.log(`run ${result.runId} finished: test accuracy ${(100 * result.evaluation.accuracy).toFixed(1)} %; model in ${result.runDir}/artifacts/model`);
   return 0;

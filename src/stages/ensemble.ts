@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preprocess } from './preprocess';
 import { leaveOneSpeakerOut, summarizeFolds, type LosoResult } from './loso';
+import { trainStage, type TrainStageResult } from './train';
 import { AudioDataset } from '../data/dataset';
 import type { ManifestEntry } from '../data/manifest';
 import { Ensemble } from '../train/ensemble';
@@ -181,14 +182,47 @@ async function losoEnsemble(
   return { runId: run.runId, speedFactors, folds, mean, std, min };
 }
 
-/** The config of seed `seed`: weights, shuffling and the waveform copies all change with it. */
-export function seedConfig(base: PipelineConfig, seed: number): PipelineConfig {
+/**
+ * The config of seed `seed`: weights, shuffling and the waveform copies all change with it. The
+ * run is named `<runName or prefix>-seed<seed>`.
+ */
+export function seedConfig(base: PipelineConfig, seed: number, prefix = 'loso'): PipelineConfig {
   return {
     ...base,
     training: { ...base.training, seed },
     preprocess: { ...base.preprocess, augment: { ...base.preprocess.augment, seed } },
-    tracking: { ...base.tracking, runName: `${base.tracking.runName ?? 'loso'}-seed${seed}` },
+    tracking: { ...base.tracking, runName: `${base.tracking.runName ?? prefix}-seed${seed}` },
   };
+}
+
+function checkSeeds(seeds: readonly number[]): void {
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`--seeds takes whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
+}
+
+/**
+ * `melbook train --seeds 0,1`: one training run per seed (`seedConfig`), then their ensemble on
+ * the test split (`evaluateEnsemble`). Returns every run.
+ */
+export async function trainSeedEnsemble(options: {
+  config: PipelineConfig;
+  configFile?: string;
+  seeds: number[];
+  speedFactors?: number[];
+  log?: (line: string) => void;
+}): Promise<{ seeds: TrainStageResult[]; ensemble: EnsembleResult }> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  checkSeeds(options.seeds);
+  const seeds: TrainStageResult[] = [];
+  for (const [i, seed] of options.seeds.entries()) {
+    log(`seed ${seed} (${i + 1}/${options.seeds.length}): training`);
+    seeds.push(await trainStage({ config: seedConfig(options.config, seed, 'train'), configFile: options.configFile, log }));
+  }
+  const runName = `${options.config.tracking.runName ?? 'train'}-ensemble`;
+  const ensemble = await evaluateEnsemble({
+    config: { ...options.config, tracking: { ...options.config.tracking, runName } },
+    configFile: options.configFile, runIds: seeds.map((s) => s.runId), speedFactors: options.speedFactors, log,
+  });
+  return { seeds, ensemble };
 }
 
 /**
@@ -205,7 +239,7 @@ export async function losoSeedEnsemble(options: {
   log?: (line: string) => void;
 }): Promise<{ seeds: LosoResult[]; ensemble: EnsembleResult }> {
   const log = options.log ?? ((l: string) => console.log(l));
-  if (options.seeds.length === 0 || options.seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`--seeds takes whole numbers >= 0, e.g. 0,1; got [${options.seeds.join(', ')}]`);
+  checkSeeds(options.seeds);
   const seeds: LosoResult[] = [];
   for (const [i, seed] of options.seeds.entries()) {
     log(`seed ${seed} (${i + 1}/${options.seeds.length}): leave-one-speaker-out`);

@@ -4,8 +4,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineConfig, type PipelineConfig } from '../../src/config/pipeline';
-import { trainStage } from '../../src/stages/train';
-import { evaluateEnsemble, losoSeedEnsemble, runArtifactDir } from '../../src/stages/ensemble';
+import { evaluateEnsemble, losoSeedEnsemble, runArtifactDir, trainSeedEnsemble } from '../../src/stages/ensemble';
 import { listLosoRuns } from '../../src/stages/loso-report';
 import { Predictor, checkSpeedFactors } from '../../src/train/predict';
 import { Ensemble } from '../../src/train/ensemble';
@@ -51,10 +50,18 @@ test('checkSpeedFactors takes one or more factors in (0, 2]', () => {
 });
 
 test('an ensemble of training runs averages their probabilities over the speed factors, and one run at factor 1 scores as training did', { timeout: 300_000 }, async () => {
-  const runs = [];
-  for (const seed of [0, 1]) runs.push(await trainStage({ config: config(seed), log: () => undefined }));
+  // `melbook train --seeds 0,1`: a run per seed, then their ensemble on the test split.
+  const { seeds: runs, ensemble } = await trainSeedEnsemble({ config: config(7), seeds: [0, 1], speedFactors: [1], log: () => undefined });
   const tracker = new Tracker({ root: join(work, 'runs'), gitCommit: null });
   const dirs = await Promise.all(runs.map(async (r) => join(runArtifactDir(await tracker.getRun(r.runId), join(work, 'runs')), 'model')));
+
+  assert.deepEqual(runs.map((x) => x.evaluation.count), [ensemble.evaluation!.count, ensemble.evaluation!.count]);
+  for (const [i, seed] of [0, 1].entries()) {
+    const run = await tracker.getRun(runs[i].runId);
+    assert.equal(run.data.params['training.seed'], String(seed));
+    assert.equal(run.info.runName, `train-seed${seed}`);
+  }
+  assert.equal((await tracker.getRun(ensemble.runId)).info.runName, 'train-ensemble');
 
   // One run, as recorded: the audio path of the ensemble matches the .npy path of training.
   const single = await evaluateEnsemble({ config: config(0), runIds: [runs[0].runId], speedFactors: [1], log: () => undefined });
