@@ -70,7 +70,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
   program
     .command('predict')
     .description('classify .wav files with a saved model (a run\'s artifacts/model folder)')
-    .argument('<model-dir>', 'folder holding model.json and melbook.json')
+    .argument('<model-dir>', 'folder holding model.json and melbook.json; several joined by commas are averaged as one ensemble')
     .argument('<files...>', '.wav files')
     .option('--top <k>', 'classes to show per file', '3')
     .option('--json', 'print JSON')

@@ -4,6 +4,7 @@ import { trainStage } from '../stages/train';
 import { leaveOneSpeakerOut, formatLoso } from '../stages/loso';
 import { evaluateEnsemble, formatEnsemble, losoSeedEnsemble, trainSeedEnsemble } from '../stages/ensemble';
 import { Predictor } from '../train/predict';
+import { Ensemble } from '../train/ensemble';
 import { useBackend } from '../train/train';
 import { Tracker } from '../tracking/tracker';
 import { formatRunsTable, formatRunsComparison } from '../tracking/format';
@@ -28,7 +29,9 @@ export async function predictCommand(modelDir: string, files: string[], opts: { 
   const speedFactors = (opts.tta ?? '1').split(',').map((f) => Number(f.trim()));
   const config = loadPipelineConfig('/dev/null', { overrides: opts.backend ? [`training.backend=${opts.backend}`] : [] });
   await useBackend(config, undefined, () => undefined);
-  const predictor = await Predictor.load(modelDir);
+  // Several model folders joined by commas are one ensemble (the mean of their probabilities).
+  const dirs = modelDir.split(',').map((d) => d.trim()).filter(Boolean);
+  const predictor = dirs.length > 1 ? await Ensemble.load(dirs) : await Predictor.load(dirs[0] ?? modelDir);
   try {
     const predictions = await predictor.predict(files, Number(opts.top), speedFactors);
     if (opts.json) console.log(JSON.stringify(predictions, null, 2));

@@ -52,6 +52,7 @@ test('training two epochs on two FSDD speakers writes a complete run, evaluates 
   const predictor = await Predictor.load(join(runDir, 'artifacts', 'model'));
   const files = readdirSync(cfg.data.recordings).slice(0, 3).map((f) => join(cfg.data.recordings, f));
   const preds = await predictor.predict(files, 10);
+  const withTta = await predictor.predict(files, 10, [0.9, 1, 1.1]);
   predictor.dispose();
   assert.equal(preds.length, 3);
   for (const p of preds) {
@@ -65,6 +66,15 @@ test('training two epochs on two FSDD speakers writes a complete run, evaluates 
   const cli = spawnSync(process.execPath, [join(__dirname, '../../bin/melbook.js'), 'predict', join(runDir, 'artifacts', 'model'), files[0], '--top', '2'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stdout, new RegExp(`${files[0].split('/').pop()}: \\d \\d+\\.\\d %, \\d \\d+\\.\\d %`));
+  // Two model folders joined by a comma are one ensemble; the same model twice is that model.
+  const model = join(runDir, 'artifacts', 'model');
+  const ens = spawnSync(process.execPath, [join(__dirname, '../../bin/melbook.js'), 'predict', `${model},${model}`, ...files, '--top', '10', '--tta', '0.9,1,1.1', '--json'], { encoding: 'utf8' });
+  assert.equal(ens.status, 0, ens.stderr);
+  const fromCli = JSON.parse(ens.stdout) as typeof withTta;
+  for (const [i, p] of withTta.entries()) {
+    for (const t of p.top) assert.ok(Math.abs(t.probability - fromCli[i].top.find((c) => c.class === t.class)!.probability) < 1e-6);
+  }
+  assert.notDeepEqual(withTta.map((p) => p.top[0].probability), preds.map((p) => p.top[0].probability), 'test-time augmentation changes the probabilities');
 });
 
 test('a run whose training throws ends FAILED with the error recorded', { timeout: 120_000 }, async () => {
