@@ -51,7 +51,10 @@ test('melbook run executes the four notebooks as one FINISHED run with notebooks
   assert.ok(existsSync(join(artifacts, 'model', 'model.json')));
   assert.ok(existsSync(join(artifacts, 'evaluation', 'test.json')));
   assert.equal(run.data.tags['melbook.backend'], 'wasm');
-  assert.ok(run.data.metrics.test_accuracy.value > 0.1, 'stage 04 logged the test accuracy');
+  // One epoch on about 90 training clips is near chance (10 or 11 % here), so check the logging, not the model.
+  const logged = JSON.parse(readFileSync(join(artifacts, 'evaluation', 'test.json'), 'utf8')) as { accuracy: number; count: number };
+  assert.ok(logged.count > 0);
+  assert.equal(run.data.metrics.test_accuracy.value, logged.accuracy, 'stage 04 logged the test accuracy of its evaluation');
   const nb1 = JSON.stringify(await readNotebook(join(artifacts, 'notebooks', '01-preprocess.ipynb')));
   assert.match(nb1, /image\/png/, 'spectrograms are shown inline');
   assert.match(nb1, /injected-parameters/);
