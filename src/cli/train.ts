@@ -9,12 +9,17 @@ import { useBackend } from '../train/train';
 import { Tracker } from '../tracking/tracker';
 import { formatRunsTable, formatRunsComparison } from '../tracking/format';
 
+/** `--seeds 0,1` or `--tta 0.9,1,1.1` as numbers (an item that is not a number becomes NaN, which the caller rejects). */
+function numberList(text: string): number[] {
+  return text.split(',').map((item) => Number(item.trim()));
+}
+
 export async function trainCommand(opts: { config: string; set: string[]; runName?: string; seeds?: string }): Promise<number> {
   const overrides = [...opts.set];
   if (opts.runName) overrides.push(`tracking.runName=${JSON.stringify(opts.runName)}`);
   const config = loadPipelineConfig(opts.config, { overrides });
   if (opts.seeds !== undefined) {
-    const seeds = opts.seeds.split(',').map((s) => Number(s.trim()));
+    const seeds = numberList(opts.seeds);
     const { seeds: runs, ensemble } = await trainSeedEnsemble({ config, configFile: opts.config, seeds });
     for (const [i, r] of runs.entries()) console.log(`run ${r.runId} (seed ${seeds[i]}): test accuracy ${(100 * r.evaluation.accuracy).toFixed(1)} %; model in ${r.runDir}/artifacts/model`);
     console.log(formatEnsemble(ensemble));
@@ -26,7 +31,7 @@ export async function trainCommand(opts: { config: string; set: string[]; runNam
 }
 
 export async function predictCommand(modelDir: string, files: string[], opts: { top: string; json?: boolean; backend?: string; tta?: string }): Promise<number> {
-  const speedFactors = (opts.tta ?? '1').split(',').map((f) => Number(f.trim()));
+  const speedFactors = numberList(opts.tta ?? '1');
   const config = loadPipelineConfig('/dev/null', { overrides: opts.backend ? [`training.backend=${opts.backend}`] : [] });
   await useBackend(config, undefined, () => undefined);
   // Several model folders joined by commas are one ensemble (the mean of their probabilities).
@@ -61,7 +66,7 @@ export async function evaluateCommand(opts: { config: string; set: string[]; los
   const config = loadPipelineConfig(opts.config, { overrides: opts.set });
   let speedFactors: number[] | undefined;
   if (opts.tta !== undefined) {
-    speedFactors = opts.tta.split(',').map((f) => Number(f.trim()));
+    speedFactors = numberList(opts.tta);
     if (speedFactors.some((f) => !(f > 0 && f <= 2))) {
       console.error(`melbook evaluate: --tta takes comma-separated speed factors in (0, 2], e.g. 0.9,1,1.1; got ${JSON.stringify(opts.tta)}`);
       return 2;
@@ -92,7 +97,7 @@ export async function evaluateCommand(opts: { config: string; set: string[]; los
   }
   const speakers = opts.speakers?.split(',').map((s) => s.trim());
   if (opts.seeds !== undefined) {
-    const seeds = opts.seeds.split(',').map((s) => Number(s.trim()));
+    const seeds = numberList(opts.seeds);
     const { seeds: runs, ensemble } = await losoSeedEnsemble({ config, configFile: opts.config, seeds, jobs, speakers, speedFactors });
     for (const r of runs) console.log(formatLoso(r));
     console.log(formatEnsemble(ensemble));

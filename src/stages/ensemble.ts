@@ -11,7 +11,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { preprocess } from './preprocess';
 import { leaveOneSpeakerOut, summarizeFolds, type LosoResult } from './loso';
 import { trainStage, type TrainStageResult } from './train';
@@ -22,7 +21,6 @@ import { useBackend } from '../train/train';
 import { checkSpeedFactors } from '../train/predict';
 import { logEvaluation, scoreProbabilities, type Evaluation } from '../train/evaluate';
 import { Tracker, withRun, type RunHandle } from '../tracking/tracker';
-import type { Run } from '../tracking/store';
 import type { PipelineConfig } from '../config/pipeline';
 import { MelbookError } from '../errors';
 
@@ -59,20 +57,10 @@ export interface EnsembleResult {
   min?: number;
 }
 
-/** Folder of a run's artifacts: its recorded URI, or its place under the store root when the store moved. */
-export function runArtifactDir(run: Run, root: string): string {
-  const uri = run.info.artifactUri;
-  if (uri.startsWith('file://')) {
-    const path = fileURLToPath(uri);
-    if (existsSync(path)) return path;
-  }
-  return join(root, run.info.experimentId, run.info.runId, 'artifacts');
-}
-
-async function modelDirOf(tracker: Tracker, root: string, runId: string): Promise<string> {
+async function modelDirOf(tracker: Tracker, runId: string): Promise<string> {
   const run = await tracker.getRun(runId);
   if (run.info.status !== 'FINISHED') throw new MelbookError(`run ${runId} is ${run.info.status}; an ensemble takes finished training runs`);
-  const dir = join(runArtifactDir(run, root), 'model');
+  const dir = join(await tracker.store.artifactDir(runId), 'model');
   if (!existsSync(join(dir, 'model.json'))) throw new MelbookError(`run ${runId} has no saved model (${dir}/model.json); pass runs made by \`melbook train\` or \`melbook evaluate --loso\``);
   return dir;
 }
@@ -108,14 +96,13 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   const prep = await preprocess({ ...config });
   const dataset = AudioDataset.fromPreprocess(prep);
   const tracker = new Tracker({ root: config.tracking.root });
-  const root = config.tracking.root;
   const memberList = options.runIds.join(' ');
   const tags = { 'melbook.mode': options.loso ? 'loso' : 'ensemble', 'melbook.ensemble': memberList };
   const runName = config.tracking.runName ?? `ensemble-${new Date().toISOString().slice(0, 19)}`;
   // Every run is checked before the new run starts: a wrong id leaves no FAILED run behind.
   const members = options.loso
     ? await losoMembers(tracker, config.tracking.experiment, options.runIds)
-    : { dirs: await Promise.all(options.runIds.map((id) => modelDirOf(tracker, root, id))) };
+    : { dirs: await Promise.all(options.runIds.map((id) => modelDirOf(tracker, id))) };
   return withRun(tracker, { experimentName: config.tracking.experiment, runName, tags }, async (run) => {
     await run.logParams({ 'ensemble.members': memberList, 'ensemble.size': options.runIds.length, 'ensemble.speedFactors': speedFactors.join(' '), ...(options.configFile ? { 'ensemble.config': options.configFile } : {}) });
     if (options.configFile) await run.logArtifact(options.configFile, 'config');
@@ -127,7 +114,7 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
       return { runId: run.runId, speedFactors, evaluation };
     }
     if (options.configFile) await run.logParams({ 'loso.config': options.configFile });
-    return losoEnsemble(members, { tracker, root, run, config, dataset, speedFactors, log });
+    return losoEnsemble(members, { tracker, run, config, dataset, speedFactors, log });
   });
 }
 
@@ -156,16 +143,16 @@ async function losoMembers(tracker: Tracker, experiment: string, parentIds: stri
 
 async function losoEnsemble(
   members: LosoMembers,
-  ctx: { tracker: Tracker; root: string; run: RunHandle; config: PipelineConfig; dataset: AudioDataset; speedFactors: number[]; log: (l: string) => void },
+  ctx: { tracker: Tracker; run: RunHandle; config: PipelineConfig; dataset: AudioDataset; speedFactors: number[]; log: (l: string) => void },
 ): Promise<EnsembleResult> {
-  const { tracker, root, run, config, dataset, speedFactors, log } = ctx;
+  const { tracker, run, config, dataset, speedFactors, log } = ctx;
   const { speakers } = members;
   await run.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length });
   const entries = (['train', 'validation', 'test'] as const).flatMap((split) => dataset.entries(split));
   const folds: EnsembleFold[] = [];
   for (const [i, speaker] of speakers.entries()) {
     const runs = members.folds.get(speaker)!;
-    const dirs = await Promise.all(runs.map((id) => modelDirOf(tracker, root, id)));
+    const dirs = await Promise.all(runs.map((id) => modelDirOf(tracker, id)));
     const own = entries.filter((e) => e.speaker === speaker);
     const evaluation = await scoreEnsemble(dirs, dataset, own, speedFactors);
     const child = await withRun(tracker, { experimentName: config.tracking.experiment, runName: `ensemble-${speaker}`, parentRunId: run.runId, tags: { 'melbook.loso.speaker': speaker, 'melbook.ensemble': runs.join(' ') } }, async (c) => {
@@ -199,58 +186,54 @@ function checkSeeds(seeds: readonly number[]): void {
   if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`--seeds takes whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
 }
 
-/**
- * `melbook train --seeds 0,1`: one training run per seed (`seedConfig`), then their ensemble on
- * the test split (`evaluateEnsemble`). Returns every run.
- */
-export async function trainSeedEnsemble(options: {
+interface SeedEnsembleOptions {
   config: PipelineConfig;
   configFile?: string;
   seeds: number[];
   speedFactors?: number[];
   log?: (line: string) => void;
-}): Promise<{ seeds: TrainStageResult[]; ensemble: EnsembleResult }> {
+}
+
+/** Train `runOne` once per seed (`seedConfig`), then score the runs `idOf` names as one ensemble. */
+async function seedsThenEnsemble<R>(
+  options: SeedEnsembleOptions,
+  kind: { prefix: 'train' | 'loso'; what: string; runOne: (config: PipelineConfig, log: (line: string) => void) => Promise<R>; idOf: (r: R) => string },
+): Promise<{ seeds: R[]; ensemble: EnsembleResult }> {
   const log = options.log ?? ((l: string) => console.log(l));
   checkSeeds(options.seeds);
-  const seeds: TrainStageResult[] = [];
+  const seeds: R[] = [];
   for (const [i, seed] of options.seeds.entries()) {
-    log(`seed ${seed} (${i + 1}/${options.seeds.length}): training`);
-    seeds.push(await trainStage({ config: seedConfig(options.config, seed, 'train'), configFile: options.configFile, log }));
+    log(`seed ${seed} (${i + 1}/${options.seeds.length}): ${kind.what}`);
+    seeds.push(await kind.runOne(seedConfig(options.config, seed, kind.prefix), log));
   }
-  const runName = `${options.config.tracking.runName ?? 'train'}-ensemble`;
+  const runName = `${options.config.tracking.runName ?? kind.prefix}-ensemble`;
   const ensemble = await evaluateEnsemble({
     config: { ...options.config, tracking: { ...options.config.tracking, runName } },
-    configFile: options.configFile, runIds: seeds.map((s) => s.runId), speedFactors: options.speedFactors, log,
+    configFile: options.configFile, runIds: seeds.map(kind.idOf), speedFactors: options.speedFactors, loso: kind.prefix === 'loso', log,
   });
   return { seeds, ensemble };
+}
+
+/**
+ * `melbook train --seeds 0,1`: one training run per seed (`seedConfig`), then their ensemble on
+ * the test split (`evaluateEnsemble`). Returns every run.
+ */
+export function trainSeedEnsemble(options: SeedEnsembleOptions): Promise<{ seeds: TrainStageResult[]; ensemble: EnsembleResult }> {
+  return seedsThenEnsemble(options, {
+    prefix: 'train', what: 'training', idOf: (r) => r.runId,
+    runOne: (config, log) => trainStage({ config, configFile: options.configFile, log }),
+  });
 }
 
 /**
  * `melbook evaluate --loso --seeds 0,1`: one leave-one-speaker-out run per seed (`seedConfig`),
  * then the ensemble of their folds (`evaluateEnsemble` with `loso`). Returns every run.
  */
-export async function losoSeedEnsemble(options: {
-  config: PipelineConfig;
-  configFile?: string;
-  seeds: number[];
-  jobs?: number;
-  speakers?: string[];
-  speedFactors?: number[];
-  log?: (line: string) => void;
-}): Promise<{ seeds: LosoResult[]; ensemble: EnsembleResult }> {
-  const log = options.log ?? ((l: string) => console.log(l));
-  checkSeeds(options.seeds);
-  const seeds: LosoResult[] = [];
-  for (const [i, seed] of options.seeds.entries()) {
-    log(`seed ${seed} (${i + 1}/${options.seeds.length}): leave-one-speaker-out`);
-    seeds.push(await leaveOneSpeakerOut({ config: seedConfig(options.config, seed), configFile: options.configFile, jobs: options.jobs, speakers: options.speakers, log }));
-  }
-  const runName = `${options.config.tracking.runName ?? 'loso'}-ensemble`;
-  const ensemble = await evaluateEnsemble({
-    config: { ...options.config, tracking: { ...options.config.tracking, runName } },
-    configFile: options.configFile, runIds: seeds.map((s) => s.parentRunId), speedFactors: options.speedFactors, loso: true, log,
+export function losoSeedEnsemble(options: SeedEnsembleOptions & { jobs?: number; speakers?: string[] }): Promise<{ seeds: LosoResult[]; ensemble: EnsembleResult }> {
+  return seedsThenEnsemble(options, {
+    prefix: 'loso', what: 'leave-one-speaker-out', idOf: (r) => r.parentRunId,
+    runOne: (config, log) => leaveOneSpeakerOut({ config, configFile: options.configFile, jobs: options.jobs, speakers: options.speakers, log }),
   });
-  return { seeds, ensemble };
 }
 
 /** The result as text for the terminal. */

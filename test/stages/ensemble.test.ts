@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineConfig, type PipelineConfig } from '../../src/config/pipeline';
-import { evaluateEnsemble, losoSeedEnsemble, runArtifactDir, trainSeedEnsemble } from '../../src/stages/ensemble';
+import { evaluateEnsemble, losoSeedEnsemble, trainSeedEnsemble } from '../../src/stages/ensemble';
 import { listLosoRuns } from '../../src/stages/loso-report';
 import { Predictor, checkSpeedFactors } from '../../src/train/predict';
 import { Ensemble } from '../../src/train/ensemble';
@@ -53,7 +53,7 @@ test('an ensemble of training runs averages their probabilities over the speed f
   // `melbook train --seeds 0,1`: a run per seed, then their ensemble on the test split.
   const { seeds: runs, ensemble } = await trainSeedEnsemble({ config: config(7), seeds: [0, 1], speedFactors: [1], log: () => undefined });
   const tracker = new Tracker({ root: join(work, 'runs'), gitCommit: null });
-  const dirs = await Promise.all(runs.map(async (r) => join(runArtifactDir(await tracker.getRun(r.runId), join(work, 'runs')), 'model')));
+  const dirs = await Promise.all(runs.map(async (r) => join(await tracker.store.artifactDir(r.runId), 'model')));
 
   assert.deepEqual(runs.map((x) => x.evaluation.count), [ensemble.evaluation!.count, ensemble.evaluation!.count]);
   for (const [i, seed] of [0, 1].entries()) {
@@ -116,7 +116,7 @@ test('an ensemble of LOSO parent runs averages each held-out speaker\'s fold mod
     assert.equal(fold.count, files.length, 'every clip of the held-out speaker, and only those');
     const views: Float32Array[] = [];
     for (const id of fold.members) {
-      const p = await Predictor.load(join(runArtifactDir(await tracker.getRun(id), join(work, 'runs')), 'model'));
+      const p = await Predictor.load(join(await tracker.store.artifactDir(id), 'model'));
       for (const f of [1, 1.1]) views.push(await p.probabilities(files, [f]));
       p.dispose();
     }
