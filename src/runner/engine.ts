@@ -5,7 +5,7 @@
  */
 import { KernelError } from '../errors';
 import { JupyterClient } from './jupyter-client';
-import { KernelExit, KernelProcess, startKernelProcess } from './kernel';
+import { KernelExit, KernelProcess, startKernelProcess, waitForListening } from './kernel';
 import { Output } from './notebook-io';
 import { DisplayRegistry, OutputCollector } from './outputs';
 
@@ -178,6 +178,12 @@ class TslabSession implements KernelSession {
    */
   private async waitForReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const c = this.kernel.connection;
+    try {
+      await waitForListening(c.ip, [c.shell_port, c.iopub_port, c.stdin_port, c.control_port, c.hb_port], { timeoutMs, alive: () => !this.kernel.exitStatus() });
+    } catch {
+      // Not listening in time, or the kernel exited: the request loop below reports it with the kernel log.
+    }
     while (Date.now() < deadline) {
       const attempt = this.client.request('shell', 'kernel_info_request', {}, { timeoutMs: Math.min(2000, deadline - Date.now()) });
       try {

@@ -100,6 +100,31 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * Resolves once every port on `host` accepts a TCP connection, plus `settleMs`; rejects after
+ * `timeoutMs`. tslab binds its five sockets concurrently and crashes (an unhandled EBUSY from
+ * zeromq) when a shell request arrives while iopub is still binding, so a client waits for all
+ * of them before its first request. `alive` is polled between rounds: return false to stop early.
+ */
+export async function waitForListening(host: string, ports: readonly number[], options: { timeoutMs: number; settleMs?: number; alive?: () => boolean }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  const accepts = (port: number) => new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(500, () => done(false));
+  });
+  while (Date.now() < deadline && (options.alive?.() ?? true)) {
+    if ((await Promise.all(ports.map(accepts))).every(Boolean)) {
+      await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 100));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`ports ${ports.join(', ')} on ${host} were not all listening within ${options.timeoutMs} ms`);
+}
+
 export async function newConnectionInfo(kernelName = 'tslab'): Promise<ConnectionInfo> {
   const [shell, iopub, stdin, control, hb] = await freePorts(5);
   return {
