@@ -51,7 +51,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .addOption(configOption())
     .addOption(setOption())
     .option('--run-name <name>', 'name of the tracked run')
-    .option('--seeds <list>', 'one run per seed (training.seed and preprocess.augment.seed), then their ensemble on the test split, e.g. 0,1')
+    .option('--seeds <list>', 'one run per seed (training.seed and preprocess.augment.seed), then their ensemble on the test split, e.g. 0,1; overrides evaluation.seeds, \'\' trains one model')
     .action((opts) => run(() => trainCommand(opts)));
 
   program
@@ -62,7 +62,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .option('--loso', 'train and test one fold per speaker (with --ensemble: the runs are LOSO parent runs)')
     .option('--speakers <names>', 'comma-separated subset of speakers')
     .option('--jobs <n>', 'folds trained side by side, one core each', '1')
-    .option('--seeds <list>', 'with --loso: one LOSO run per seed (training.seed and preprocess.augment.seed), then their ensemble, e.g. 0,1')
+    .option('--seeds <list>', 'with --loso: one LOSO run per seed (training.seed and preprocess.augment.seed), then their ensemble, e.g. 0,1; overrides evaluation.seeds, \'\' makes one LOSO run')
     .option('--ensemble <run-ids>', 'comma-separated runs to score as one model (mean of their probabilities); trains nothing')
     .option('--tta <factors>', 'test-time speed factors, e.g. 0.9,1,1.1 (default: evaluation.speedFactors of the config)')
     .action((opts) => run(() => evaluateCommand(opts)));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -47,4 +47,23 @@ test('an unknown command exits 2 with help', () => {
   const r = melbook(['frobnicate'], tmpdir());
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /unknown command/);
+});
+
+test('melbook train follows evaluation.seeds: one run per seed, then their ensemble; --seeds \'\' trains one model', { timeout: 300_000 }, () => {
+  const dir = project();
+  const fast = ['--set', 'training.epochs=1', '--set', 'training.backend=cpu', '--set', 'evaluation.seeds=[3, 4]', '--set', 'evaluation.speedFactors=[1, 1.1]'];
+  const r = melbook(['train', '--config', 'c.yaml', ...fast], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /seed 3 \(1\/2\): training[\s\S]*seed 4 \(2\/2\): training/);
+  assert.match(r.stdout, /ensemble of 2 run\(s\), test-time speed factors \[1, 1\.1\]/);
+  const runs = readdirSync(join(dir, 'runs'), { recursive: true }).map(String);
+  const names = runs.filter((p) => p.endsWith('tags/mlflow.runName')).map((p) => readFileSync(join(dir, 'runs', p), 'utf8')).sort();
+  assert.deepEqual(names, ['train-ensemble', 'train-seed3', 'train-seed4']);
+  const seedParams = runs.filter((p) => p.endsWith('params/training.seed')).map((p) => readFileSync(join(dir, 'runs', p), 'utf8')).sort();
+  assert.deepEqual(seedParams, ['3', '4']);
+
+  const one = melbook(['train', '--config', 'c.yaml', ...fast, '--seeds', ''], dir);
+  assert.equal(one.status, 0, one.stderr);
+  assert.doesNotMatch(one.stdout, /ensemble/);
+  assert.match(one.stdout, /^run [0-9a-f]{32} finished: test accuracy/m);
 });

@@ -9,17 +9,22 @@ import { useBackend } from '../train/train';
 import { Tracker } from '../tracking/tracker';
 import { formatRunsTable, formatRunsComparison } from '../tracking/format';
 
-/** `--seeds 0,1` or `--tta 0.9,1,1.1` as numbers (an item that is not a number becomes NaN, which the caller rejects). */
+/** `--seeds 0,1` or `--tta 0.9,1,1.1` as numbers; '' is none (an item that is not a number becomes NaN, which the caller rejects). */
 function numberList(text: string): number[] {
-  return text.split(',').map((item) => Number(item.trim()));
+  return text.split(',').filter((item) => item.trim() !== '').map((item) => Number(item.trim()));
+}
+
+/** The ensemble's seeds: `--seeds` when given, else the config's `evaluation.seeds` ([] = one model). */
+function seedsOf(cli: string | undefined, config: { evaluation: { seeds: number[] } }): number[] {
+  return cli !== undefined ? numberList(cli) : config.evaluation.seeds;
 }
 
 export async function trainCommand(opts: { config: string; set: string[]; runName?: string; seeds?: string }): Promise<number> {
   const overrides = [...opts.set];
   if (opts.runName) overrides.push(`tracking.runName=${JSON.stringify(opts.runName)}`);
   const config = loadPipelineConfig(opts.config, { overrides });
-  if (opts.seeds !== undefined) {
-    const seeds = numberList(opts.seeds);
+  const seeds = seedsOf(opts.seeds, config);
+  if (seeds.length > 0) {
     const { seeds: runs, ensemble } = await trainSeedEnsemble({ config, configFile: opts.config, seeds });
     for (const [i, r] of runs.entries()) console.log(`run ${r.runId} (seed ${seeds[i]}): test accuracy ${(100 * r.evaluation.accuracy).toFixed(1)} %; model in ${r.runDir}/artifacts/model`);
     console.log(formatEnsemble(ensemble));
@@ -82,8 +87,9 @@ export async function evaluateCommand(opts: { config: string; set: string[]; los
     console.error('melbook evaluate: --seeds goes with --loso (one leave-one-speaker-out run per seed, then their ensemble)');
     return 2;
   }
-  if (opts.tta !== undefined && opts.seeds === undefined) {
-    console.error('melbook evaluate: --tta applies to --ensemble and --seeds (an ensemble of one run is that run with test-time augmentation)');
+  const seeds = seedsOf(opts.seeds, config);
+  if (opts.tta !== undefined && seeds.length === 0) {
+    console.error('melbook evaluate: --tta applies to --ensemble and to seed ensembles (--seeds or evaluation.seeds; an ensemble of one seed is that run with test-time augmentation)');
     return 2;
   }
   if (!opts.loso) {
@@ -96,8 +102,7 @@ export async function evaluateCommand(opts: { config: string; set: string[]; los
     return 2;
   }
   const speakers = opts.speakers?.split(',').map((s) => s.trim());
-  if (opts.seeds !== undefined) {
-    const seeds = numberList(opts.seeds);
+  if (seeds.length > 0) {
     const { seeds: runs, ensemble } = await losoSeedEnsemble({ config, configFile: opts.config, seeds, jobs, speakers, speedFactors });
     for (const r of runs) console.log(formatLoso(r));
     console.log(formatEnsemble(ensemble));

@@ -210,6 +210,16 @@ export const EvaluationSchema = z
      * Default [1]: the clip as recorded.
      */
     speedFactors: z.array(z.number().gt(0).max(2)).min(1).default([1]),
+    /**
+     * Seeds of an ensemble. When set, `melbook train` and `melbook evaluate --loso` train one
+     * model (or one leave-one-speaker-out run) per seed, each seed setting `training.seed` and
+     * `preprocess.augment.seed`, then score them as one model with `speedFactors`; `--seeds`
+     * overrides. Default []: one model, seeded by `training.seed`. The notebooks train one model.
+     */
+    seeds: z
+      .array(z.number().int().nonnegative())
+      .default([])
+      .refine((seeds) => new Set(seeds).size === seeds.length, { message: 'each seed at most once: two runs with one seed are the same model' }),
   })
   .strict();
 

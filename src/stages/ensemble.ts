@@ -183,7 +183,7 @@ export function seedConfig(base: PipelineConfig, seed: number, prefix = 'loso'):
 }
 
 function checkSeeds(seeds: readonly number[]): void {
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`--seeds takes whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`seeds (--seeds or evaluation.seeds) must be whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
 }
 
 interface SeedEnsembleOptions {
@@ -215,7 +215,7 @@ async function seedsThenEnsemble<R>(
 }
 
 /**
- * `melbook train --seeds 0,1`: one training run per seed (`seedConfig`), then their ensemble on
+ * `melbook train --seeds 0,1` (or `evaluation.seeds`): one training run per seed (`seedConfig`), then their ensemble on
  * the test split (`evaluateEnsemble`). Returns every run.
  */
 export function trainSeedEnsemble(options: SeedEnsembleOptions): Promise<{ seeds: TrainStageResult[]; ensemble: EnsembleResult }> {
@@ -226,7 +226,7 @@ export function trainSeedEnsemble(options: SeedEnsembleOptions): Promise<{ seeds
 }
 
 /**
- * `melbook evaluate --loso --seeds 0,1`: one leave-one-speaker-out run per seed (`seedConfig`),
+ * `melbook evaluate --loso --seeds 0,1` (or `evaluation.seeds`): one leave-one-speaker-out run per seed (`seedConfig`),
  * then the ensemble of their folds (`evaluateEnsemble` with `loso`). Returns every run.
  */
 export function losoSeedEnsemble(options: SeedEnsembleOptions & { jobs?: number; speakers?: string[] }): Promise<{ seeds: LosoResult[]; ensemble: EnsembleResult }> {

@@ -168,6 +168,8 @@ export async function previewBatch(dataset: AudioDataset, batchSize = 8): Promis
 /** Stage 03: train on the preprocessed features; curves live in the run as they happen. */
 export async function trainStageInRun(ctx: StageContext): Promise<TrainResult> {
   const dir = featureDirFor(ctx);
+  const seeds = ctx.config.evaluation.seeds;
+  if (seeds.length > 0) console.log(`this notebook trains one model (training.seed ${ctx.config.training.seed}); the config's ensemble of seeds [${seeds.join(', ')}] is trained by \`npx melbook train --config <this config>\``);
   return train({ config: ctx.config, featureDir: dir, run: ctx.run, log: (l) => console.log(l) });
 }
 
