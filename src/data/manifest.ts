@@ -74,7 +74,7 @@ export interface DatasetMetadata {
   /** Full parameter set of the extractor (its describe()). */
   features: Record<string, unknown>;
   /** Audio loading parameters used before extraction. */
-  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number; edges?: 'both' | 'start' } };
+  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number; edges?: 'both' | 'start'; margin?: number } };
   /**
    * Absolute path of the recordings folder preprocess read; entry ids are relative to it. Lets
    * notebooks find a clip's audio whatever folder they run in. Absent in older feature folders.

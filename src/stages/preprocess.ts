@@ -72,7 +72,10 @@ export function featureKeyFor(features: FeaturesConfig, data: DataConfig, augmen
 export function audioSettings(data: DataConfig): PreprocessTask['audio'] {
   const audio: PreprocessTask['audio'] = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
   // Only present when on, so the keys of existing feature folders do not change.
-  if (data.trimSilence) audio.trimSilence = { ...data.trimSilence };
+  if (data.trimSilence) {
+    const { margin, ...rest } = data.trimSilence;
+    audio.trimSilence = margin > 0 ? { ...rest, margin } : rest;
+  }
   return audio;
 }
 

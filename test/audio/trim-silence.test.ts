@@ -79,3 +79,12 @@ test('edges start cuts only the leading silence', () => {
   assert.deepEqual(nonSilentRange(x, { edges: 'start' }), [576, x.length]);
   assert.throws(() => nonSilentRange(x, { edges: 'end' as 'start' }), /edges must be one of both, start, got "end"/);
 });
+
+test('margin widens the cut on both sides, never past the clip', () => {
+  const x = padded(640, 2000, 960);
+  assert.deepEqual(nonSilentRange(x, { margin: 100 }), [476, 2916]);
+  assert.deepEqual(nonSilentRange(x, { margin: 5000 }), [0, x.length]);
+  assert.deepEqual(nonSilentRange(x, { margin: 100, edges: 'start' }), [476, x.length]);
+  assert.throws(() => nonSilentRange(x, { margin: -1 }), /margin must be a whole number of samples >= 0, got -1/);
+  assert.throws(() => nonSilentRange(x, { margin: 1.5 }), /margin must be a whole number of samples >= 0, got 1\.5/);
+});

@@ -135,6 +135,11 @@ test('the feature key changes with audio settings, not with the split', () => {
   const c = config('r', 'o', { data: { recordings: 'r', durationS: 0.7 } });
   assert.equal(featureKeyFor(a.features, a.data), featureKeyFor(b.features, b.data));
   assert.notEqual(featureKeyFor(a.features, a.data), featureKeyFor(c.features, c.data));
+  // A trim margin of 0 is the trim as it was before the option existed: same key, same folder.
+  const trim = { topDb: 30, frameLength: 256, hopLength: 64, edges: 'both' as const };
+  const before = featureKeyFor(a.features, { ...a.data, trimSilence: trim as typeof a.data.trimSilence });
+  assert.equal(featureKeyFor(a.features, { ...a.data, trimSilence: { ...trim, margin: 0 } }), before);
+  assert.notEqual(featureKeyFor(a.features, { ...a.data, trimSilence: { ...trim, margin: 480 } }), before);
 });
 
 test('worker threads give the same features as the in-process path', async () => {
