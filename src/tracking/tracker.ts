@@ -3,7 +3,7 @@
  * (after MLflow's fluent API and `MlflowClient`): it fills in the context tags MLflow records
  * (`mlflow.user`, `mlflow.source.*`, `mlflow.source.git.commit`, `mlflow.parentRunId`), turns
  * values into text as MLflow's Python does, and batches. `withRun` ends a run FINISHED, FAILED
- * (with the error recorded) or KILLED (on SIGINT).
+ * (with the error recorded) or KILLED (on SIGINT or SIGTERM).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -259,11 +259,12 @@ export class RunHandle {
 
 export interface WithRunOptions extends StartRunOptions {
   /**
-   * End the run KILLED on SIGINT (Ctrl-C), then re-raise the signal if nothing else listens
-   * for it, so the process still stops. Default true. Turn off inside hosts that use SIGINT
-   * for their own purposes (a Jupyter kernel's interrupt).
+   * End the run KILLED on SIGINT (Ctrl-C) or SIGTERM (`kill`, a CI job cancelled, `timeout`),
+   * then re-raise the signal if nothing else listens for it, so the process still stops.
+   * Default true. Turn off inside hosts that use these signals for their own purposes (a
+   * Jupyter kernel's interrupt).
    */
-  handleSigint?: boolean;
+  handleSignals?: boolean;
 }
 
 /**
@@ -279,16 +280,19 @@ export async function endRunningChildren(parent: RunHandle, status: RunStatus = 
 
 /**
  * Runs `fn` inside a new run. The run ends FINISHED when `fn` resolves, FAILED when it throws
- * (the error is recorded with `recordError`, then rethrown), KILLED on SIGINT. When it fails or
+ * (the error is recorded with `recordError`, then rethrown), KILLED on SIGINT or SIGTERM. When it fails or
  * is killed, its nested runs still RUNNING (folds in stopped worker threads) end KILLED.
  */
+/** The signals that end a run KILLED in `withRun`. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
 export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
   const run = await tracker.startRun(options);
   let ended = false;
   // The listener stays registered until the run is marked KILLED: handlers that re-raise the
   // signal only when they are the last listener (the notebook runner's kernel cleanup) then
   // leave the process alive long enough for the status to reach the store.
-  const onSigint = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (ended) return;
     ended = true;
     endRunningChildren(run)
@@ -296,11 +300,11 @@ export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: 
       .then(() => run.endRun('KILLED'))
       .catch((err) => process.emitWarning(`run ${run.runId}: could not mark KILLED: ${(err as Error).message}`))
       .finally(() => {
-        process.removeListener('SIGINT', onSigint);
-        if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
+        for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
   };
-  if (options.handleSigint ?? true) process.on('SIGINT', onSigint);
+  if (options.handleSignals ?? true) for (const s of STOP_SIGNALS) process.on(s, onSignal);
   let result: T;
   try {
     result = await fn(run);
@@ -313,7 +317,7 @@ export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: 
     }
     throw error;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
   }
   if (!ended) await run.endRun('FINISHED');
   return result;

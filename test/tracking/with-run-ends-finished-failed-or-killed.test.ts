@@ -11,7 +11,7 @@ test('a run whose code throws ends FAILED with the error recorded, and the error
   let handle: RunHandle | undefined;
   const boom = new RangeError('learning rate 5 is too large');
   await assert.rejects(
-    withRun(tracker, { experimentName: 'failing', handleSigint: false }, async (run) => {
+    withRun(tracker, { experimentName: 'failing', handleSignals: false }, async (run) => {
       handle = run;
       await run.logMetric('loss', 1.5);
       throw boom;
@@ -32,7 +32,7 @@ test('a run whose code throws ends FAILED with the error recorded, and the error
 test('a run whose code resolves ends FINISHED and withRun returns its value', async () => {
   const tracker = new Tracker({ root: await tempDir(), gitCommit: null });
   let runId = '';
-  const value = await withRun(tracker, { runName: 'ok', handleSigint: false }, async (run) => {
+  const value = await withRun(tracker, { runName: 'ok', handleSignals: false }, async (run) => {
     runId = run.runId;
     return 42;
   });
@@ -44,7 +44,7 @@ test('a run whose code resolves ends FINISHED and withRun returns its value', as
   assert.equal(run.data.tags[ERROR_TAG], undefined);
 });
 
-test('SIGINT during withRun ends the run KILLED and still stops the process', async () => {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) test(`${signal} during withRun ends the run KILLED and still stops the process`, async () => {
   const root = await tempDir();
   const script = `
     const { Tracker, withRun } = require(${JSON.stringify(path.resolve(__dirname, '../../src/tracking'))});
@@ -59,8 +59,8 @@ test('SIGINT during withRun ends the run KILLED and still stops the process', as
     child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  child.kill('SIGINT');
-  assert.equal(await exited, 'SIGINT');
+  child.kill(signal);
+  assert.equal(await exited, signal);
   const run = await new Tracker({ root, gitCommit: null }).getRun(runId);
   assert.equal(run.info.status, 'KILLED');
   assert.ok(run.info.endTime !== null);
@@ -70,7 +70,7 @@ test('a failing parent ends its nested runs still RUNNING as KILLED (folds in st
   const tracker = new Tracker({ root: await tempDir(), gitCommit: null });
   const ids: Record<string, string> = {};
   await assert.rejects(
-    withRun(tracker, { experimentName: 'nested', runName: 'parent', handleSigint: false }, async (parent) => {
+    withRun(tracker, { experimentName: 'nested', runName: 'parent', handleSignals: false }, async (parent) => {
       ids.parent = parent.runId;
       const orphan = await tracker.startRun({ experimentName: 'nested', runName: 'orphan', parentRunId: parent.runId });
       ids.orphan = orphan.runId;
