@@ -92,7 +92,7 @@ test('every robustness option at once trains, and predict rebuilds exactly the f
   const { AudioDataset } = await import('../../src/data/dataset');
   const recordings = fsddSubset(['jackson', 'lucas'], 10);
   const cfg = config(recordings, {
-    data: { recordings, trimSilence: { topDb: 30 } },
+    data: { recordings, trimSilence: { topDb: 30, margin: 480 } },
     features: { kind: 'mel', nMels: 32, deltas: { order: 1 } },
     preprocess: { dir: join(mkdtempSync(join(tmpdir(), 'melbook-robust-')), 'features'), augment: { copies: 1, speed: { probability: 1 }, noise: { probability: 0.5 } } },
     training: {
@@ -108,6 +108,7 @@ test('every robustness option at once trains, and predict rebuilds exactly the f
   assert.ok(lines.some((l) => /1 perturbed copies/.test(l)));
   assert.ok(lines.some((l) => /augmenting the training split: \{"freqWarp":\{"probability":0.8/.test(l)));
   assert.equal(r.preprocess.metadata.inputShape.join(','), '64,63,1', '32 mels and their deltas stacked');
+  assert.equal(r.preprocess.metadata.audio.trimSilence?.margin, 480, 'the trim margin reaches the metadata, hence the saved bundle');
 
   const runDir = join(cfg.tracking.root, r.experimentId, r.runId);
   const predictor = await Predictor.load(join(runDir, 'artifacts', 'model'));
