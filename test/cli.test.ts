@@ -67,3 +67,13 @@ test('melbook train follows evaluation.seeds: one run per seed, then their ensem
   assert.doesNotMatch(one.stdout, /ensemble/);
   assert.match(one.stdout, /^run [0-9a-f]{32} finished: test accuracy/m);
 });
+
+test('melbook train --seeds refuses a repeated or non-numeric seed before training anything', () => {
+  const dir = project();
+  for (const bad of ['1,1', '0,a']) {
+    const r = melbook(['train', '--config', 'c.yaml', '--set', 'training.backend=cpu', '--seeds', bad], dir);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /seeds \(--seeds or evaluation\.seeds\) must be distinct whole numbers >= 0, e\.g\. 0,1; got \[/);
+    assert.doesNotMatch(r.stdout, /seed \d+ \(1\//, 'no seed was trained');
+  }
+});

@@ -183,7 +183,9 @@ export function seedConfig(base: PipelineConfig, seed: number, prefix = 'loso'):
 }
 
 function checkSeeds(seeds: readonly number[]): void {
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MelbookError(`seeds (--seeds or evaluation.seeds) must be whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0) || new Set(seeds).size !== seeds.length) {
+    throw new MelbookError(`seeds (--seeds or evaluation.seeds) must be distinct whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
+  }
 }
 
 interface SeedEnsembleOptions {
