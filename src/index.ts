@@ -93,7 +93,7 @@ export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions
 export { renderNotebookHtml } from './report/notebook';
 export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';
 export { foldConfig, type FoldResult } from './stages/loso-fold';
-export { evaluateEnsemble, losoSeedEnsemble, seedConfig, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/ensemble';
+export { evaluateEnsemble, losoSeedEnsemble, trainSeedEnsemble, seedConfig, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/ensemble';
 export { listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
 export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
 
