@@ -66,7 +66,7 @@ export function losoTableRows(summaries: readonly LosoSummary[]): Record<string,
 export async function showLosoRuns(tracker: Tracker, experiment: string, max = 5): Promise<LosoSummary[]> {
   const summaries = (await listLosoRuns(tracker, experiment)).slice(0, max);
   if (summaries.length === 0) {
-    console.log(`no leave-one-speaker-out run in experiment ${experiment} yet: run \`npx melbook evaluate --loso --jobs 2\` (one model per held-out speaker, about 30 min on 2 cores); with \`--config config/robust.yaml\` it trains that config's two seeds (\`evaluation.seeds\`) and scores their ensemble`);
+    console.log(`no leave-one-speaker-out run in experiment ${experiment} yet: run \`npx melbook evaluate --loso --jobs 2\` (one model per held-out speaker, about 30 min on 2 cores); with \`--config config/robust.yaml\` it trains that config's four seeds (\`evaluation.seeds\`) and scores their ensemble, about 2 h`);
     return summaries;
   }
   const newest = summaries[0];

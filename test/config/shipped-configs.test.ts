@@ -33,8 +33,8 @@ test('config/default.yaml writes out every key with its schema default', () => {
   }
 });
 
-test('evaluation.seeds: robust.yaml ships its two-seed recipe; a seed twice or a negative seed is refused', () => {
-  assert.deepEqual(loadPipelineConfig(join(CONFIG_DIR, 'robust.yaml')).evaluation.seeds, [0, 1]);
+test('evaluation.seeds: robust.yaml ships its four-seed recipe; a seed twice or a negative seed is refused', () => {
+  assert.deepEqual(loadPipelineConfig(join(CONFIG_DIR, 'robust.yaml')).evaluation.seeds, [0, 1, 2, 3]);
   assert.deepEqual(loadPipelineConfig(join(CONFIG_DIR, 'default.yaml')).evaluation.seeds, []);
   assert.throws(() => pipelineConfig({ evaluation: { seeds: [1, 1] } }), /each seed at most once/);
   assert.throws(() => loadPipelineConfig(join(CONFIG_DIR, 'default.yaml'), { overrides: ['evaluation.seeds=[-1]'] }), /evaluation\.seeds\.0: got -1/);
