@@ -57,7 +57,8 @@ export interface EnsembleResult {
   min?: number;
 }
 
-async function modelDirOf(tracker: Tracker, runId: string): Promise<string> {
+/** The saved model of a finished training run, or an error saying which runs an ensemble takes. */
+export async function modelDirOf(tracker: Tracker, runId: string): Promise<string> {
   const run = await tracker.getRun(runId);
   if (run.info.status !== 'FINISHED') throw new MelbookError(`run ${runId} is ${run.info.status}; an ensemble takes finished training runs`);
   const dir = join(await tracker.store.artifactDir(runId), 'model');
@@ -118,14 +119,14 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   });
 }
 
-interface LosoMembers {
+export interface LosoMembers {
   speakers: string[];
   /** For each speaker, the fold run of each parent, in the order of the parents. */
   folds: Map<string, string[]>;
 }
 
 /** The held-out speakers common to every LOSO parent run, and each one's fold runs. */
-async function losoMembers(tracker: Tracker, experiment: string, parentIds: string[]): Promise<LosoMembers> {
+export async function losoMembers(tracker: Tracker, experiment: string, parentIds: string[]): Promise<LosoMembers> {
   const all = await tracker.listRuns(experiment);
   const foldsOf = parentIds.map((parent) => {
     const bySpeaker = new Map<string, string>();
