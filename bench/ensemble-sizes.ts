@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadPipelineConfig } from '../src/config/pipeline';
 import { preprocess } from '../src/stages/preprocess';
-import { losoMembers, modelDirOf } from '../src/stages/ensemble';
+import { losoMembers, modelDirOf, sourcesOf } from '../src/stages/ensemble';
 import { summarizeFolds } from '../src/stages/loso';
 import { AudioDataset } from '../src/data/dataset';
 import type { ManifestEntry } from '../src/data/manifest';
@@ -49,7 +49,7 @@ function mean(probs: Float32Array[], members: number[]): Float32Array {
 async function probabilitiesOf(modelDir: string, dataset: AudioDataset, entries: readonly ManifestEntry[], speedFactors: number[]): Promise<Float32Array> {
   const predictor = await Predictor.load(modelDir);
   try {
-    return await predictor.probabilities(entries.map((e) => dataset.sourceOf(e)!), speedFactors);
+    return await predictor.probabilities(sourcesOf(dataset, entries), speedFactors);
   } finally {
     predictor.dispose();
   }

@@ -67,7 +67,7 @@ export async function modelDirOf(tracker: Tracker, runId: string): Promise<strin
 }
 
 /** Source audio of each entry, or an error naming the first missing file. */
-function sourcesOf(dataset: AudioDataset, entries: readonly ManifestEntry[]): string[] {
+export function sourcesOf(dataset: AudioDataset, entries: readonly ManifestEntry[]): string[] {
   return entries.map((e) => {
     const file = dataset.sourceOf(e);
     if (!file) throw new MelbookError(`${e.source}: the recording is gone; an ensemble classifies the recordings themselves (data.recordings)`);
