@@ -98,11 +98,14 @@ export { listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummar
 export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
 
 // Augmentation, silence trimming, deltas and per-utterance normalisation
+export { resolveAugmentOptions, featureAugmenter, waveformAugmenter, type AugmentOptions, type ResolvedAugmentOptions } from './data/augment';
 export {
-  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, addNoise, gaussianSource, speedPerturb, mixup,
-  mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter, warpFrequency, randomFreqWarp,
-  type AugmentOptions, type ResolvedAugmentOptions, type SpecAugmentOptions, type TimeShiftOptions,
-} from './data/augment';
+  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, composeTransforms, warpFrequency, randomFreqWarp,
+  type SpecAugmentOptions, type TimeShiftOptions,
+} from './data/augment-features';
+export { addNoise, speedPerturb } from './data/augment-waveform';
+export { mixup, mixupLambda, oneHot } from './data/mixup';
+export { gaussianSource } from './data/random';
 export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';
 export { deltas, stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaOptions } from './features/delta';
 export { perUtteranceNormalize, CMVN_MODES, type PerUtteranceNormalizeOptions, type FeatureShape } from './features/normalize';
