@@ -45,7 +45,8 @@ export {
   type ModelSpec, type ModelSpecInput, type CnnSpec, type ConvBlockSpec, type DenseSpec, type OptimizerSpec, type CompileSpec,
 } from './model/spec';
 export { buildCnn, compileModel, describeCnn } from './model/cnn';
-export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory, type ModelFactory, type ModelBuildInput } from './model/model';
+export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory } from './model/model';
+export type { ModelFactory, ModelBuildInput } from './model/factory';
 export { createOptimizer } from './model/optimizer';
 export { selectBackend, BACKEND_ENV_VAR, type BackendSelection, type SelectBackendOptions } from './model/backend';
 export { saveModel, loadModel } from './model/io';
