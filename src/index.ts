@@ -82,9 +82,13 @@ export {
 export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';
 
 // Notebook runner (papermill-style, for tslab)
-export { executeNotebook, type ExecuteNotebookOptions, type ProgressEvent, type OutputSink, type CellStatus, type CellRunMetadata } from './runner/execute';
-export { parameterizeNotebook, injectedSource, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG, type Parameters } from './runner/parameterize';
-export { readNotebook, writeNotebook, formatNotebook, type Notebook, type Cell, type CodeCell, type Output } from './runner/notebook-io';
+export { executeNotebook, type ExecuteNotebookOptions, type ProgressEvent, type OutputSink } from './runner/execute';
+export { parameterizeNotebook, injectedSource, type Parameters } from './runner/parameterize';
+export { readNotebook, writeNotebook, formatNotebook } from './runner/notebook-io';
+export {
+  PARAMETERS_TAG, INJECTED_PARAMETERS_TAG,
+  type Notebook, type Cell, type CodeCell, type Output, type MimeBundle, type CellStatus, type CellRunMetadata,
+} from './nbformat';
 export { tslabEngine, type Engine, type KernelSession, type CellExecution, type EngineStartOptions, type TslabEngineOptions } from './runner/engine';
 export { installKernelSpec, jupyterDataDir, type KernelSpecInstallOptions, type InstalledKernelSpec } from './runner/kernelspec';
 export { createProgressReporter } from './runner/progress';

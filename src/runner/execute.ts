@@ -13,19 +13,9 @@ import * as path from 'node:path';
 import { ConfigError, KernelError, NotebookExecutionError } from '../errors';
 import { CellExecution, Engine, KernelSession, tslabEngine } from './engine';
 import { addErrorCells, removeErrorCells } from './error-cells';
-import { CodeCell, ErrorOutput, Notebook, Output, readNotebook, writeNotebook } from './notebook-io';
+import type { CellRunMetadata, CellStatus, CodeCell, ErrorOutput, Notebook, Output } from '../nbformat';
+import { readNotebook, writeNotebook } from './notebook-io';
 import { Parameters, parameterizeNotebook } from './parameterize';
-
-export type CellStatus = 'pending' | 'running' | 'completed' | 'failed';
-
-export interface CellRunMetadata {
-  start: string | null;
-  end: string | null;
-  /** Seconds. */
-  duration: number | null;
-  status: CellStatus;
-  exception: boolean | null;
-}
 
 export interface ProgressEvent {
   /** The input notebook's path. */
