@@ -34,8 +34,8 @@ export {
 } from './data/manifest';
 export { AudioDataset, classBalanceFrame, normalize, normalizeClip, NORMALIZATIONS, type Normalization, type DatasetOptions, type Batch } from './data/dataset';
 export {
-  fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL, FSDD_COMMIT,
-  type FetchFsddOptions, type FetchFsddResult, type DownloadProgress,
+  fetchFsdd, FSDD_ARCHIVE_URL, FSDD_COMMIT,
+  type FetchFsddOptions, type FetchFsddResult,
 } from './data/fetch-fsdd';
 export { verifyRecordings, assertVerified, DEFAULT_FSDD_CHECKSUMS_FILE, type VerificationReport } from './data/checksums';
 
@@ -82,7 +82,7 @@ export {
 export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';
 
 // Notebook runner (papermill-style, for tslab)
-export { executeNotebook, type ExecuteNotebookOptions, type ProgressEvent, type OutputSink } from './runner/execute';
+export { executeNotebook, type ExecuteNotebookOptions, type OutputSink } from './runner/execute';
 export { parameterizeNotebook, injectedSource, type Parameters } from './runner/parameterize';
 export { readNotebook, writeNotebook, formatNotebook } from './runner/notebook-io';
 export {
@@ -91,7 +91,10 @@ export {
 } from './nbformat';
 export { tslabEngine, type Engine, type KernelSession, type CellExecution, type EngineStartOptions, type TslabEngineOptions } from './runner/engine';
 export { installKernelSpec, jupyterDataDir, type KernelSpecInstallOptions, type InstalledKernelSpec } from './runner/kernelspec';
-export { createProgressReporter } from './runner/progress';
+export {
+  createProgress, createProgressReporter, createDownloadProgress,
+  type ProgressReporter, type NotebookProgressReporter, type DownloadProgressReporter, type DownloadProgress, type ProgressEvent,
+} from './progress';
 
 // Reports
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
