@@ -56,6 +56,7 @@ export function describeModel(spec: ModelSpec | ModelSpecInput, registry?: Model
  */
 export function disposeModel(model: tf.LayersModel): void {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
+  // isOptimizerOwned is internal to LayersModel: true when compile() created the optimizer from a name.
   const ownsOptimizer = (model as unknown as { isOptimizerOwned?: boolean }).isOptimizerOwned === true;
   model.dispose();
   if (optimizer && !ownsOptimizer) disposeOptimizer(optimizer);
