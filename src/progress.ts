@@ -77,10 +77,15 @@ class StatusLine {
     if (this.tty && this.ticker && text.endsWith('\n')) this.write(performance.now()); // never erase a half-written line
   }
 
-  /** Stops the ticker and ends the line; `message` goes on a line of its own. */
-  end(message?: string): void {
+  /** Stops the ticker: the work is complete, so there is nothing left to keep alive. */
+  stopTicker(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
+  }
+
+  /** Stops the ticker and ends the line; `message` goes on a line of its own. */
+  end(message?: string): void {
+    this.stopTicker();
     if (!this.stopped && this.tty && this.drawn) this.stream.write('\n');
     this.drawn = false;
     if (!this.stopped && message) this.stream.write(`${message}\n`);
@@ -191,6 +196,7 @@ export function createProgress(label: string, total: number, options: CountProgr
       extra = more;
       meter.add(count);
       line.show(count >= total);
+      if (count >= total) line.stopTicker();
     },
     log: (text, which) => line.log(text, which),
     stop: (message) => line.end(message),
