@@ -42,7 +42,7 @@ test('longFunctions names a function one line over the limit and passes one at t
 
 test('doubleCasts finds `as unknown as` in code, not in strings or comments, and sees a reason comment', () => {
   const text = [
-    "const s = 'x as unknown as y'; // as unknown as",
+    "const s = 'x as unknown as y'; /* as unknown as */ const t = 0;",
     'const a = 1 as unknown as string;',
     '// tfjs hides the backend type',
     'const b = 2 as unknown as string;',

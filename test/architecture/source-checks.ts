@@ -6,6 +6,7 @@ import * as ts from 'typescript';
 
 /** Lines in a text, as `wc -l` counts them for a file that ends with a newline. */
 export function lineCount(text: string): number {
+  if (text === '') return 0;
   const lines = text.split('\n');
   return text.endsWith('\n') ? lines.length - 1 : lines.length;
 }
