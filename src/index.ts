@@ -34,8 +34,8 @@ export {
 } from './data/manifest';
 export { AudioDataset, classBalanceFrame, normalize, normalizeClip, NORMALIZATIONS, type Normalization, type DatasetOptions, type Batch } from './data/dataset';
 export {
-  fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL, FSDD_COMMIT,
-  type FetchFsddOptions, type FetchFsddResult, type DownloadProgress,
+  fetchFsdd, FSDD_ARCHIVE_URL, FSDD_COMMIT,
+  type FetchFsddOptions, type FetchFsddResult,
 } from './data/fetch-fsdd';
 export { verifyRecordings, assertVerified, DEFAULT_FSDD_CHECKSUMS_FILE, type VerificationReport } from './data/checksums';
 
@@ -45,7 +45,8 @@ export {
   type ModelSpec, type ModelSpecInput, type CnnSpec, type ConvBlockSpec, type DenseSpec, type OptimizerSpec, type CompileSpec,
 } from './model/spec';
 export { buildCnn, compileModel, describeCnn } from './model/cnn';
-export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory, type ModelFactory, type ModelBuildInput } from './model/model';
+export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory } from './model/model';
+export type { ModelFactory, ModelBuildInput } from './model/factory';
 export { createOptimizer } from './model/optimizer';
 export { selectBackend, BACKEND_ENV_VAR, type BackendSelection, type SelectBackendOptions } from './model/backend';
 export { saveModel, loadModel } from './model/io';
@@ -81,12 +82,19 @@ export {
 export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';
 
 // Notebook runner (papermill-style, for tslab)
-export { executeNotebook, type ExecuteNotebookOptions, type ProgressEvent, type OutputSink, type CellStatus, type CellRunMetadata } from './runner/execute';
-export { parameterizeNotebook, injectedSource, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG, type Parameters } from './runner/parameterize';
-export { readNotebook, writeNotebook, formatNotebook, type Notebook, type Cell, type CodeCell, type Output } from './runner/notebook-io';
+export { executeNotebook, type ExecuteNotebookOptions, type OutputSink } from './runner/execute';
+export { parameterizeNotebook, injectedSource, type Parameters } from './runner/parameterize';
+export { readNotebook, writeNotebook, formatNotebook } from './runner/notebook-io';
+export {
+  PARAMETERS_TAG, INJECTED_PARAMETERS_TAG,
+  type Notebook, type Cell, type CodeCell, type Output, type MimeBundle, type CellStatus, type CellRunMetadata,
+} from './nbformat';
 export { tslabEngine, type Engine, type KernelSession, type CellExecution, type EngineStartOptions, type TslabEngineOptions } from './runner/engine';
 export { installKernelSpec, jupyterDataDir, type KernelSpecInstallOptions, type InstalledKernelSpec } from './runner/kernelspec';
-export { createProgressReporter } from './runner/progress';
+export {
+  createProgress, createProgressReporter, createDownloadProgress,
+  type ProgressReporter, type NotebookProgressReporter, type DownloadProgressReporter, type DownloadProgress, type ProgressEvent,
+} from './progress';
 
 // Reports
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
@@ -98,11 +106,14 @@ export { listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummar
 export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
 
 // Augmentation, silence trimming, deltas and per-utterance normalisation
+export { resolveAugmentOptions, featureAugmenter, waveformAugmenter, type AugmentOptions, type ResolvedAugmentOptions } from './data/augment';
 export {
-  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, addNoise, gaussianSource, speedPerturb, mixup,
-  mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter, warpFrequency, randomFreqWarp,
-  type AugmentOptions, type ResolvedAugmentOptions, type SpecAugmentOptions, type TimeShiftOptions,
-} from './data/augment';
+  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, composeTransforms, warpFrequency, randomFreqWarp,
+  type SpecAugmentOptions, type TimeShiftOptions,
+} from './data/augment-features';
+export { addNoise, speedPerturb } from './data/augment-waveform';
+export { mixup, mixupLambda, oneHot } from './data/mixup';
+export { gaussianSource } from './data/random';
 export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';
 export { deltas, stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaOptions } from './features/delta';
 export { perUtteranceNormalize, CMVN_MODES, type PerUtteranceNormalizeOptions, type FeatureShape } from './features/normalize';

@@ -1,7 +1,7 @@
 /**
  * Pad or trim a clip to a fixed number of samples, so every clip yields features of one shape.
  * Padding is zeros (silence). The defaults match the PyTorch reference
- * (/work/shared/bench/torch_fsdd.py: `w[:N]`, then zeros on the right).
+ * (`../shared/bench/torch_fsdd.py` next to the project: `w[:N]`, then zeros on the right).
  */
 import { MelbookError } from '../errors';
 

@@ -1,5 +1,6 @@
 /** `melbook data fsdd` and `melbook data verify`: get FSDD into recordings/ and check it. */
-import { fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL } from '../data/fetch-fsdd';
+import { fetchFsdd, FSDD_ARCHIVE_URL } from '../data/fetch-fsdd';
+import { createDownloadProgress } from '../progress';
 import { verifyRecordings, assertVerified, DEFAULT_FSDD_CHECKSUMS_FILE } from '../data/checksums';
 
 export async function fetchFsddCommand(opts: { dest: string; url?: string; force?: boolean; checksums?: string }): Promise<number> {

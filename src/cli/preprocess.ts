@@ -1,7 +1,7 @@
 /** `melbook preprocess`: features for every clip, with progress and a report of skipped files. */
 import { loadPipelineConfig } from '../config/pipeline';
 import { preprocess, type PreprocessResult } from '../stages/preprocess';
-import { createProgress } from './progress';
+import { createProgress } from '../progress';
 import { listWavFiles } from '../data/labels';
 
 export interface PreprocessCommandOptions {

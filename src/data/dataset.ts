@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readNpySync } from '../features/npy';
 import { MelbookError } from '../errors';
 import { seededRandom, shuffled } from './random';
-import { mixupBatch } from './augment';
+import type { FeatureTransform } from './augment-features';
+import { mixupBatch } from './mixup';
 import { MANIFEST_FILE, METADATA_FILE, readManifest, readMetadata, type DatasetMetadata, type Manifest, type ManifestEntry } from './manifest';
 import type { SplitName } from './split';
 import { perUtteranceNormalize, NORMALIZATIONS, type Normalization } from '../features/normalize';
@@ -47,7 +48,7 @@ export interface DatasetOptions {
   /** mixup of each training batch with Beta(alpha, alpha) weights; 0 is off. Train split only, needs `labels: oneHot`. Default 0. */
   mixupAlpha?: number;
   /** Transform applied to each clip's features (training-time augmentation). Train split only. Default none. */
-  transform?: (features: Float32Array, entry: ManifestEntry, random: () => number) => Float32Array;
+  transform?: FeatureTransform;
 }
 
 type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOptions, 'transform'>;

@@ -52,7 +52,7 @@ export interface MelSpectrogramOptions {
 /** All options with defaults applied (fMaxHz resolved against the sample rate). */
 export type ResolvedMelSpectrogramOptions = Required<MelSpectrogramOptions>;
 
-/** Defaults: the settings of the PyTorch yardstick (/work/shared/bench/torch_fsdd.py). */
+/** Defaults: the settings of the PyTorch yardstick (`../shared/bench/torch_fsdd.py` next to the project). */
 export function resolveMelSpectrogramOptions(options: MelSpectrogramOptions = {}): ResolvedMelSpectrogramOptions {
   const sampleRateHz = options.sampleRateHz ?? 8000;
   if (!(sampleRateHz > 0)) throw new ConfigError('sampleRateHz', sampleRateHz, 'expected a positive sample rate in Hz');

@@ -10,7 +10,7 @@
  * stays, and any other image becomes a plain link to it.
  */
 import MarkdownIt = require('markdown-it');
-import type { MimeBundle } from '../runner/notebook-io';
+import type { MimeBundle } from '../nbformat';
 
 /** Image mime types an attachment may have, in order of preference. */
 const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml'] as const;

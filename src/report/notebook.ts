@@ -5,9 +5,7 @@
  * cells (tagged `melbook-error-cell-tag`) are shown as a red banner linking to the failed cell
  * and a marker before it, rebuilt from their text: their HTML is not inserted.
  */
-import { ERROR_CELL_TAG } from '../runner/error-cells';
-import type { CellRunMetadata } from '../runner/execute';
-import type { Cell, CodeCell, Notebook, TextCell } from '../runner/notebook-io';
+import { ERROR_CELL_TAG, type Cell, type CellRunMetadata, type CodeCell, type Notebook, type TextCell } from '../nbformat';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';
 import { renderMarkdown } from './markdown';
 import { renderOutput } from './outputs';

@@ -6,7 +6,7 @@
  * escaped. Streams and errors lose their ANSI colour codes; a `\r` inside a stream line keeps
  * only what was written after it, as a terminal shows a progress bar.
  */
-import type { MimeBundle, Output } from '../runner/notebook-io';
+import type { MimeBundle, Output } from '../nbformat';
 import { formatError } from '../runner/outputs';
 import { PLOTLY_MIME } from '../viz/display';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';

@@ -1,5 +1,5 @@
 /**
- * nbformat 4 notebooks: types, reading and writing `.ipynb` files the way Jupyter does
+ * nbformat 4 notebooks (types in src/nbformat.ts): reading and writing `.ipynb` files the way Jupyter does
  * (JSON with sorted keys, 1-space indent, multi-line strings split into lists of lines,
  * trailing newline), and an atomic save (write a temp file, then rename over the target).
  *
@@ -12,56 +12,7 @@ import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write';
 import { ConfigError } from '../errors';
 
-/** A mime bundle: mime type -> data (text, base64 for images, or a JSON value). */
-export type MimeBundle = Record<string, unknown>;
-
-export interface StreamOutput {
-  output_type: 'stream';
-  name: 'stdout' | 'stderr';
-  text: string;
-}
-export interface DisplayDataOutput {
-  output_type: 'display_data';
-  data: MimeBundle;
-  metadata: Record<string, unknown>;
-}
-export interface ExecuteResultOutput {
-  output_type: 'execute_result';
-  execution_count: number | null;
-  data: MimeBundle;
-  metadata: Record<string, unknown>;
-}
-export interface ErrorOutput {
-  output_type: 'error';
-  ename: string;
-  evalue: string;
-  traceback: string[];
-}
-export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | ErrorOutput;
-
-export interface CodeCell {
-  cell_type: 'code';
-  id?: string;
-  source: string;
-  metadata: Record<string, unknown> & { tags?: string[] };
-  execution_count: number | null;
-  outputs: Output[];
-}
-export interface TextCell {
-  cell_type: 'markdown' | 'raw';
-  id?: string;
-  source: string;
-  metadata: Record<string, unknown> & { tags?: string[] };
-  attachments?: Record<string, MimeBundle>;
-}
-export type Cell = CodeCell | TextCell;
-
-export interface Notebook {
-  nbformat: 4;
-  nbformat_minor: number;
-  metadata: Record<string, unknown>;
-  cells: Cell[];
-}
+import type { Cell, CodeCell, MimeBundle, Notebook, Output } from '../nbformat';
 
 /** Mime types whose string values Jupyter splits into lines besides `text/*`. */
 const SPLIT_MIMES = new Set(['application/javascript', 'image/svg+xml']);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { preprocess, featureKeyFor, type PreprocessResult } from './preprocess';
 import type { StageContext } from './context';
 import { AudioDataset } from '../data/dataset';
-import { createProgress } from '../cli/progress';
+import { createProgress } from '../progress';
 import { train, useBackend, flatten, type TrainResult } from '../train/train';
 import { evaluateModel, logEvaluation, type Evaluation } from '../train/evaluate';
 import { Predictor } from '../train/predict';

@@ -10,7 +10,7 @@ import { loadPipelineConfig } from '../config/pipeline';
 import { resolveConfigPaths, STAGES, type StageName } from './context';
 import { Tracker, withRun } from '../tracking/tracker';
 import { executeNotebook, type ExecuteNotebookOptions } from '../runner/execute';
-import { createProgressReporter } from '../runner/progress';
+import { createProgressReporter } from '../progress';
 import { ConfigError } from '../errors';
 
 export interface PipelineOptions {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAudio } from '../audio/load';
 import { fitLength, type PadMode, type TrimMode } from '../audio/fit';
 import { Resampler } from '../audio/resample';
-import { speedPerturb } from '../data/augment';
+import { speedPerturb } from '../data/augment-waveform';
 import { createExtractor, type ExtractorSpec, type Extractor } from '../features/extractor';
 import { normalizeClip } from '../data/dataset';
 import { audioLoadOptions } from '../data/manifest';

@@ -65,19 +65,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (dataset.size('validation') === 0) {
     throw new MelbookError(`${options.featureDir}: the validation split is empty; set split.validationFraction > 0 (early stopping and checkpoints need it)`);
   }
-  await run.logParams({
-    ...flatten({ data: config.data, split: config.split, training: { ...t, earlyStopping: t.earlyStopping ?? 'none', lrSchedule: t.lrSchedule ?? 'none' } }),
-    ...flatten({ features: meta.features }),
-    ...(meta.augment ? flatten({ preprocess: { augment: meta.augment } }) : {}),
-    ...prefixKeys('model', describeModel(config.model)),
-    'dataset.featureKey': meta.featureKey,
-    'dataset.inputShape': JSON.stringify(meta.inputShape),
-    'dataset.classes': meta.classNames.join(' '),
-    'dataset.train': meta.counts.bySplit.train,
-    'dataset.validation': meta.counts.bySplit.validation,
-    'dataset.test': meta.counts.bySplit.test,
-    ...Object.fromEntries((['train', 'validation', 'test'] as const).map((split) => [`dataset.speakers.${split}`, [...new Set(dataset.entries(split).map((e) => e.speaker))].sort().join(' ')])),
-  });
+  await logTrainingParams(run, config, dataset);
 
   const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });
   const { trainDs, valDs, loss } = trainingDatasets(dataset, t, log);
@@ -124,6 +112,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
   await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);
   return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
+}
+
+/** The run's params: the config sections training reads, the model summary and the dataset it trains on. */
+async function logTrainingParams(run: RunHandle, config: PipelineConfig, dataset: AudioDataset): Promise<void> {
+  const t = config.training;
+  const meta = dataset.metadata;
+  await run.logParams({
+    ...flatten({ data: config.data, split: config.split, training: { ...t, earlyStopping: t.earlyStopping ?? 'none', lrSchedule: t.lrSchedule ?? 'none' } }),
+    ...flatten({ features: meta.features }),
+    ...(meta.augment ? flatten({ preprocess: { augment: meta.augment } }) : {}),
+    ...prefixKeys('model', describeModel(config.model)),
+    'dataset.featureKey': meta.featureKey,
+    'dataset.inputShape': JSON.stringify(meta.inputShape),
+    'dataset.classes': meta.classNames.join(' '),
+    'dataset.train': meta.counts.bySplit.train,
+    'dataset.validation': meta.counts.bySplit.validation,
+    'dataset.test': meta.counts.bySplit.test,
+    ...Object.fromEntries((['train', 'validation', 'test'] as const).map((split) => [`dataset.speakers.${split}`, [...new Set(dataset.entries(split).map((e) => e.speaker))].sort().join(' ')])),
+  });
 }
 
 /** One pass over the training batches (trainOnBatch per batch); returns example-weighted mean loss and accuracy. */

@@ -18,13 +18,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { encodeWav } from '../audio/encode';
 import { MelbookError } from '../errors';
+import type { MimeBundle } from '../nbformat';
 import { escapeAttr, escapeHtml, scriptJson, scriptText } from './html-escape';
 import type { PlotlyFigure } from './plots';
 import { renderSpectrogramPng, type SpectrogramImageOptions } from './spectrogram';
 import { renderWaveformPng, type WaveformImageOptions } from './waveform';
-
-/** Mime type -> data (text, base64 for binary images, or a JSON value), as in nbformat. */
-export type MimeBundle = Record<string, unknown>;
 
 /** The content of a Jupyter `display_data` message. */
 export interface DisplayMessage {

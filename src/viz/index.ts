@@ -15,6 +15,6 @@ export {
 } from './plots';
 export {
   showFigure, showPng, showSpectrogram, showWaveform, showAudio, showTable, setDisplaySink, figureBundle, tableBundle,
-  pngBundle, audioBundle, PLOTLY_MIME, type DisplaySink, type DisplayMessage, type MimeBundle,
+  pngBundle, audioBundle, PLOTLY_MIME, type DisplaySink, type DisplayMessage,
 } from './display';
 export { escapeHtml, escapeAttr } from './html-escape';

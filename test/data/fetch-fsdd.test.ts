@@ -4,7 +4,6 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
@@ -13,10 +12,9 @@ import {
   FSDD_COMMIT,
   FSDD_LICENSE_FILE,
   classifyArchiveEntry,
-  createDownloadProgress,
   fetchFsdd,
-  type DownloadProgress,
 } from '../../src/data/fetch-fsdd';
+import type { DownloadProgress } from '../../src/progress';
 import { FetchError } from '../../src/errors';
 
 const TOP = `free-spoken-digit-dataset-${FSDD_COMMIT}`;
@@ -210,22 +208,6 @@ describe('classifyArchiveEntry', () => {
     for (const unsafe of ['../evil.wav', '/etc/evil.wav', 'C:/evil.wav', `${TOP}/recordings/..\\evil.wav`, `${TOP}/recordings/../x.wav`]) {
       assert.deepEqual(classifyArchiveEntry(unsafe), { kind: 'unsafe' }, unsafe);
     }
-  });
-});
-
-describe('createDownloadProgress', () => {
-  test('writes plain lines with bytes, rate and ETA when the stream is not a TTY', () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk, _encoding, callback) {
-        text += String(chunk);
-        callback();
-      },
-    }) as unknown as NodeJS.WriteStream;
-    const reporter = createDownloadProgress(stream, { label: 'FSDD', logIntervalSeconds: 0 });
-    reporter.onProgress({ receivedBytes: 2_500_000, totalBytes: 10_000_000, bytesPerSecond: 1_250_000 });
-    reporter.stop();
-    assert.equal(text, 'FSDD: 2.5 MB / 10.0 MB | 1.3 MB/s | ETA 6s\nFSDD: downloaded 2.5 MB at 1.3 MB/s\n');
   });
 });
 

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/errors';
-import { Notebook, formatNotebook, parseNotebook, readNotebook, splitLines, writeNotebook } from '../../src/runner/notebook-io';
+import type { Notebook } from '../../src/nbformat';
+import { formatNotebook, parseNotebook, readNotebook, splitLines, writeNotebook } from '../../src/runner/notebook-io';
 
 const fixtures = path.resolve(__dirname, '../fixtures/notebooks');
 
