@@ -46,10 +46,9 @@ export interface TrainResult {
   dataset: AudioDataset;
 }
 
-/** Choose the backend: env MELBOOK_BACKEND, else the config; record it on the run. */
+/** Choose the backend: env MELBOOK_BACKEND, else `training.backend` (see selectBackend); record it on the run. */
 export async function useBackend(config: PipelineConfig, run?: RunHandle, log: (l: string) => void = console.log): Promise<BackendSelection> {
-  const fromEnv = process.env.MELBOOK_BACKEND;
-  const backend = await selectBackend({ prefer: (fromEnv || config.training.backend) as 'auto' });
+  const backend = await selectBackend({ configured: config.training.backend });
   log(`backend: ${backend.name}${backend.fallbacks.length ? ` (skipped: ${backend.fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})` : ''}`);
   await run?.setTags({ 'melbook.backend': backend.name, 'melbook.backend.requested': backend.requested });
   return backend;
