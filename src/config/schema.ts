@@ -11,7 +11,7 @@ import { TRIM_EDGES, TRIM_SILENCE_DEFAULTS } from '../audio/silence';
 import { MEL_NORMS, MEL_SCALES } from '../features/filterbank';
 import { MEL_DEFAULTS, MEL_OUTPUT_SCALES } from '../features/mel';
 import { MFCC_DEFAULTS } from '../features/mfcc';
-import { MEYDA_DEFAULTS } from '../features/meyda';
+import { MEYDA_DEFAULTS, MEYDA_FEATURES } from '../features/meyda';
 import { DELTA_DEFAULTS, DELTA_MODES } from '../features/delta';
 import { BACKEND_PREFERENCES } from '../model/backend';
 
@@ -132,7 +132,7 @@ export const MeydaFeaturesSchema = z
   .object({
     kind: z.literal('meyda'),
     /** meyda feature names, e.g. [rms, zcr, spectralCentroid]. */
-    features: z.array(z.string().min(1)).min(1),
+    features: z.array(z.enum(MEYDA_FEATURES)).min(1),
     nFft: positiveInt.default(MEYDA_DEFAULTS.nFft),
     hopLength: positiveInt.default(MEYDA_DEFAULTS.hopLength),
     center: z.boolean().default(MEYDA_DEFAULTS.center),
