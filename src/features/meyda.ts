@@ -165,7 +165,9 @@ export class MeydaPlan {
     const features = o.features as MeydaFeatureName[];
     for (let t = 0; t < nFrames; t++) {
       const frame = this.padded.subarray(t * o.hopLength, t * o.hopLength + o.nFft);
-      const values = m.extract(features, frame) as unknown as Record<string, unknown>;
+      // meyda's result type lists most features but not melBands; each value is checked in writeFeature.
+      const values: Readonly<Record<string, unknown>> | null = m.extract(features, frame);
+      if (!values) throw new MelbookError(`meyda returned no features for [${features.join(', ')}] at frame ${t}`);
       let row = 0;
       for (const f of features) row = writeFeature(data, row, t, nFrames, f, values[f]);
       if (row !== nRows) throw new MelbookError(`meyda returned ${row} values per frame for [${features.join(', ')}], expected ${nRows}`);

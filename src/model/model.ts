@@ -77,6 +77,7 @@ export function describeModel(spec: ModelSpec | ModelSpecInput, registry?: Model
  */
 export function disposeModel(model: tf.LayersModel): void {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
+  // tfjs-layers records whether the model created its optimizer in a field it does not export.
   const ownsOptimizer = (model as unknown as { isOptimizerOwned?: boolean }).isOptimizerOwned === true;
   model.dispose();
   if (optimizer && !ownsOptimizer) disposeOptimizer(optimizer);

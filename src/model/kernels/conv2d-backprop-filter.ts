@@ -24,6 +24,7 @@ import { BackendWasm, f32, heapF32, release, runWasmKernel, TensorInfo, WasmKern
 /** Output shape: the `filterShape` attribute, [KH, KW, Ci, Co]. */
 export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  // Kernel attrs arrive as a generic NamedAttrMap; tfjs exports the kernel's own attrs type separately.
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -67,9 +68,11 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
       packFilter(backend, dy, dyT, b0);
       partial = runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
         strides: [1, 1],
+        // An explicit per-side pad is legal for Conv2D, but NamedAttrMap's value type has no nested-array member.
         pad: explicitPad as unknown as tf.NamedAttrMap[string],
         dataFormat: 'NHWC',
         dilations: [strideHeight, strideWidth],
+        // Conv2D reads dimRoundingMode as optional; NamedAttrMap's value type does not admit undefined.
         dimRoundingMode: undefined as unknown as string,
       });
       const values = f32(backend, partial);

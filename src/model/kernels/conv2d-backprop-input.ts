@@ -22,6 +22,7 @@ export function makeConv2DBackpropInputWasm(stock: WasmKernelFunc | undefined): 
   return function conv2DBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    // Kernel attrs arrive as a generic NamedAttrMap; tfjs exports the kernel's own attrs type separately.
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const info = tf.backend_util.computeConv2DInfo(
       inputShape as [number, number, number, number],
@@ -57,9 +58,11 @@ export function makeConv2DBackpropInputWasm(stock: WasmKernelFunc | undefined): 
       }
       return runWasmKernel('Conv2D', backend, { x: input, filter: rotated }, {
         strides: [1, 1],
+        // An explicit per-side pad is legal for Conv2D, but NamedAttrMap's value type has no nested-array member.
         pad: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]] as unknown as tf.NamedAttrMap[string],
         dataFormat: 'NHWC',
         dilations: [1, 1],
+        // Conv2D reads dimRoundingMode as optional; NamedAttrMap's value type does not admit undefined.
         dimRoundingMode: undefined as unknown as string,
       });
     } finally {

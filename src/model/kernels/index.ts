@@ -42,7 +42,9 @@ export function registerWasmTrainingKernels(options: { only?: readonly string[] 
       replaced.set(kernelName, stock);
       tf.unregisterKernel(kernelName, 'wasm');
     }
+    // tfjs types kernel functions over the generic KernelBackend; the wasm ones take BackendWasm.
     const kernelFunc = make(stock?.kernelFunc as unknown as WasmKernelFunc | undefined);
+    // Registered for the wasm backend only, so the BackendWasm argument type holds at every call.
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
     installed.add(kernelName);
   }

@@ -21,6 +21,7 @@ function view(backend: BackendWasm, info: TensorInfo): Typed {
 /** `Tile`: output shape x.shape[i] * reps[i]; built by block copies (copyWithin doubling). */
 export function tileWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { x } = inputs as { x: TensorInfo };
+  // Kernel attrs arrive as a generic NamedAttrMap; tfjs exports the kernel's own attrs type separately.
   const { reps } = attrs as unknown as tf.TileAttrs;
   const shape = x.shape;
   const rank = shape.length;
@@ -78,6 +79,7 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
   return function leadingReduceWasm(args: WasmKernelArgs): TensorInfo {
     const { inputs, backend, attrs } = args;
     const { x } = inputs as { x: TensorInfo };
+    // Kernel attrs arrive as a generic NamedAttrMap; tfjs exports the kernel's own attrs type separately.
     const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
     const rank = x.shape.length;
     const k = leadingAxes(axis, rank);

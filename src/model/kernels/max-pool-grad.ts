@@ -16,6 +16,7 @@ import { BackendWasm, f32, heapF32, TensorInfo, WasmKernelArgs } from './wasm-in
 /** Output shape: the forward input's, [B, H, W, C]. */
 export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output?: TensorInfo };
+  // Kernel attrs arrive as a generic NamedAttrMap; tfjs exports the kernel's own attrs type separately.
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],

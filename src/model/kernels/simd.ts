@@ -35,8 +35,10 @@ export function simdModule(backend: BackendWasm): SimdKernels | undefined {
   if (!cache.has(key)) {
     let kernels: SimdKernels | null = null;
     try {
+      // The wasm backend's emscripten module exposes its memory on `asm`, which tfjs does not type.
       const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
       const module = new WebAssembly.Module(buildModule());
+      // WebAssembly.Instance types its exports as generic; buildModule() defines exactly these functions.
       kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
     } catch {
       kernels = null;
