@@ -8,6 +8,7 @@ import { preprocessCommand } from './cli/preprocess';
 import { fetchFsddCommand, verifyCommand } from './cli/data';
 import { trainCommand, predictCommand, runsCommand, compareCommand, evaluateCommand } from './cli/train';
 import { runCommand, kernelInstallCommand, reportCommand } from './cli/pipeline';
+import { STAGES } from './stages/context';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -97,7 +98,7 @@ export function buildProgram(run: (task: () => Promise<number>) => void): Comman
     .description('run the stage notebooks headless as one tracked pipeline run, then render its report')
     .addOption(configOption())
     .addOption(setOption())
-    .option('--only <stage>', 'run only this stage (01-preprocess, 02-dataset, 03-train, 04-evaluate)')
+    .option('--only <stage>', `run only this stage (${STAGES.join(', ')})`)
     .option('--from <stage>', 'start at this stage')
     .option('--log-output', "stream the cells' stdout and stderr live")
     .option('--cell-timeout <seconds>', 'interrupt a cell running longer than this', '1800')

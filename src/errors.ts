@@ -59,6 +59,37 @@ export class NpyFormatError extends MelbookError {
   }
 }
 
+/**
+ * A file melbook wrote earlier (metadata.json, a model bundle's melbook.json) that this version
+ * does not accept: written by an older melbook, or edited. `problem` names the first bad key.
+ */
+export class StaleFileError extends MelbookError {
+  readonly file: string;
+  readonly problem: string;
+  /** The command that writes the file afresh. */
+  readonly fix: string;
+  constructor(file: string, what: string, problem: string, fix: string) {
+    super(`${file}: this ${what} does not match what this melbook writes (${problem}), probably written by an older version; ${fix}`);
+    this.file = file;
+    this.problem = problem;
+    this.fix = fix;
+  }
+}
+
+/** A feature folder's metadata.json that preprocess must write again. */
+export class StaleMetadataError extends StaleFileError {
+  constructor(file: string, problem: string) {
+    super(file, 'dataset metadata', problem, 'run `melbook preprocess` again to rebuild the feature folder');
+  }
+}
+
+/** A model bundle's melbook.json that only retraining rewrites. */
+export class StaleBundleError extends StaleFileError {
+  constructor(file: string, problem: string) {
+    super(file, 'model bundle', problem, 'retrain with `melbook train` to write a current bundle');
+  }
+}
+
 /** Misuse of the experiment tracker (changing a logged param, an invalid id, ...). */
 export class TrackingError extends MelbookError {}
 

@@ -6,7 +6,7 @@
 // Errors
 export {
   MelbookError, ConfigError, AudioDecodeError, LabelError, NpyFormatError, TrackingError,
-  ModelSpecError, NotebookExecutionError, KernelError, FetchError,
+  ModelSpecError, NotebookExecutionError, KernelError, FetchError, StaleFileError, StaleMetadataError, StaleBundleError,
 } from './errors';
 
 // Configuration
@@ -115,5 +115,8 @@ export { addNoise, speedPerturb } from './data/augment-waveform';
 export { mixup, mixupLambda, oneHot } from './data/mixup';
 export { gaussianSource } from './data/random';
 export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';
+export { FeatureSpecSchema, featureRowBlocks, type FeatureSpec, type MelFeatureSpec, type MfccFeatureSpec, type MeydaFeatureSpec } from './features/spec';
+export { AudioSettingsSchema, clipLength, type AudioSettings } from './audio/settings';
+export { prepareAudio, type PreparedAudio } from './audio/load';
 export { deltas, stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaOptions } from './features/delta';
 export { perUtteranceNormalize, CMVN_MODES, type PerUtteranceNormalizeOptions, type FeatureShape } from './features/normalize';

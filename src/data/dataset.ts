@@ -59,7 +59,8 @@ type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOption
  */
 export interface Batch extends tf.TensorContainerObject {
   xs: tf.Tensor;
-  ys: tf.Tensor1D;
+  /** Class indices `[batch]` (labels: 'index'), or one-hot or mixup rows `[batch, classes]` (labels: 'oneHot'). */
+  ys: tf.Tensor1D | tf.Tensor2D;
 }
 
 export class AudioDataset {
@@ -168,11 +169,11 @@ export class AudioDataset {
             return { done: false, value: { xs: tf.tensor(xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor1d(ys, 'float32') } };
           }
           const mixed = opts.mixupAlpha > 0 ? mixupBatch(xs, ys, classes, opts.mixupAlpha, random) : { xs, ys: oneHotRows(ys, classes) };
-          return { done: false, value: { xs: tf.tensor(mixed.xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor2d(mixed.ys, [chunk.length, classes], 'float32') as unknown as tf.Tensor1D } };
+          return { done: false, value: { xs: tf.tensor(mixed.xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor2d(mixed.ys, [chunk.length, classes], 'float32') } };
         },
       };
     };
-    return tf.data.generator(generator as unknown as () => Iterator<Batch>);
+    return tf.data.generator(generator);
   }
 
   /** Every clip of a split in memory, in manifest order (evaluation, small splits). */

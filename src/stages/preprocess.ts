@@ -17,6 +17,7 @@ import {
 import { MelbookError } from '../errors';
 import { resolveAugmentOptions } from '../data/augment';
 import type { DataConfig, FeaturesConfig, PreprocessConfig, SplitConfig } from '../config/schema';
+import type { AudioSettings } from '../audio/settings';
 import { compiledWorker } from './worker-file';
 import processChunk, { type ClipResult, type PreprocessTask } from './preprocess-worker';
 
@@ -59,7 +60,7 @@ const JOURNAL_FILE = '.journal.jsonl';
 
 /** Map the YAML feature section to the extractor spec (sample rate comes from `data`). */
 export function extractorSpecFromConfig(features: FeaturesConfig, data: DataConfig): ExtractorSpec {
-  return { ...features, sampleRateHz: data.sampleRateHz } as ExtractorSpec;
+  return { ...features, sampleRateHz: data.sampleRateHz };
 }
 
 /** The feature folder's key: extractor parameters plus the audio loading that precedes them. */
@@ -69,8 +70,8 @@ export function featureKeyFor(features: FeaturesConfig, data: DataConfig, augmen
 }
 
 /** How audio is loaded before extraction, as recorded in the metadata and the feature key. */
-export function audioSettings(data: DataConfig): PreprocessTask['audio'] {
-  const audio: PreprocessTask['audio'] = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
+export function audioSettings(data: DataConfig): AudioSettings {
+  const audio: AudioSettings = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
   // Only present when on, so the keys of existing feature folders do not change.
   if (data.trimSilence) {
     const { margin, ...rest } = data.trimSilence;

@@ -13,7 +13,7 @@ import { selectBackend, type BackendSelection } from '../model/backend';
 import { saveModel, loadModel } from '../model/io';
 import { writeBundleMetadata } from './bundle';
 import { featureAugmenter } from '../data/augment';
-import { featureRowBlocks } from '../data/manifest';
+import { featureRowBlocks } from '../features/spec';
 import { EarlyStopping, LearningRateSchedule, formatEpochLine, type EpochLog } from './callbacks';
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunHandle } from '../tracking/tracker';
@@ -46,10 +46,9 @@ export interface TrainResult {
   dataset: AudioDataset;
 }
 
-/** Choose the backend: env MELBOOK_BACKEND, else the config; record it on the run. */
+/** Choose the backend: env MELBOOK_BACKEND, else `training.backend` (see selectBackend); record it on the run. */
 export async function useBackend(config: PipelineConfig, run?: RunHandle, log: (l: string) => void = console.log): Promise<BackendSelection> {
-  const fromEnv = process.env.MELBOOK_BACKEND;
-  const backend = await selectBackend({ prefer: (fromEnv || config.training.backend) as 'auto' });
+  const backend = await selectBackend({ configured: config.training.backend });
   log(`backend: ${backend.name}${backend.fallbacks.length ? ` (skipped: ${backend.fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})` : ''}`);
   await run?.setTags({ 'melbook.backend': backend.name, 'melbook.backend.requested': backend.requested });
   return backend;
@@ -169,7 +168,7 @@ export function trainingDatasets(
   const loss = mixupAlpha > 0 && t.loss === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : t.loss;
   const labels = loss === 'categoricalCrossentropy' ? 'oneHot' : 'index';
   const [rows, cols] = meta.featureShape;
-  const transform = featureAugmenter(t.augment, [rows, cols ?? 1], featureRowBlocks(meta));
+  const transform = featureAugmenter(t.augment, [rows, cols ?? 1], featureRowBlocks(meta.features));
   if (transform) log(`augmenting the training split: ${JSON.stringify({ freqWarp: t.augment.freqWarp, specAugment: t.augment.specAugment, timeShift: t.augment.timeShift })}`);
   if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
   if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);

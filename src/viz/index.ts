@@ -8,7 +8,6 @@ export {
 export { renderWaveformPng, type WaveformImageOptions } from './waveform';
 export { pngDataUri } from './canvas';
 export { COLORMAPS, type ColormapName, colormapTable } from './colormap';
-export { MEL_SCALE_NAMES, type MelScaleName } from './frequency-axis';
 export {
   trainingCurvesFigure, confusionFigure, perGroupAccuracyFigure, classBalanceFigure, SPLIT_COLORS,
   type PlotlyFigure, type PlotlyTrace, type ClassBalanceRow, type TrainingHistoryRow,
