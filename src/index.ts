@@ -6,7 +6,7 @@
 // Errors
 export {
   MelbookError, ConfigError, AudioDecodeError, LabelError, NpyFormatError, TrackingError,
-  ModelSpecError, NotebookExecutionError, KernelError, FetchError,
+  ModelSpecError, NotebookExecutionError, NotebookFormatError, KernelError, FetchError,
 } from './errors';
 
 // Configuration

@@ -10,7 +10,7 @@ import type { CellRunMetadata } from '../runner/execute';
 import type { Cell, CodeCell, Notebook, TextCell } from '../runner/notebook-io';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';
 import { renderMarkdown } from './markdown';
-import { renderOutput } from './outputs';
+import { promptCount, renderOutput } from './outputs';
 import { PageContext, htmlPage } from './page';
 import { formatSeconds, formatUtc, keyValueTable } from './tables';
 
@@ -27,7 +27,10 @@ function runMeta(cell: CodeCell): Partial<CellRunMetadata> | undefined {
   return m && typeof m === 'object' ? (m as Partial<CellRunMetadata>) : undefined;
 }
 
-const isErrorCell = (cell: Cell) => Array.isArray(cell.metadata?.tags) && cell.metadata.tags.includes(ERROR_CELL_TAG);
+/** The cell's tags; none when its metadata holds something else under `tags`. */
+const tagsOf = (cell: Cell): unknown[] => (Array.isArray(cell.metadata?.tags) ? cell.metadata.tags : []);
+
+const isErrorCell = (cell: Cell) => tagsOf(cell).includes(ERROR_CELL_TAG);
 
 /** Visible text of a bit of HTML: tags dropped, the basic entities decoded. */
 function htmlToText(html: string): string {
@@ -82,8 +85,8 @@ function codeCell(cell: CodeCell, id: string, ctx: PageContext): string {
   const meta = runMeta(cell);
   const status = meta?.status;
   const head = [
-    `<span class="prompt">In [${cell.execution_count ?? ' '}]:</span>`,
-    ...(cell.metadata.tags ?? []).map((t) => `<span class="tag">${escapeHtml(String(t))}</span>`),
+    `<span class="prompt">${escapeHtml(`In [${promptCount(cell.execution_count) ?? ' '}]:`)}</span>`,
+    ...tagsOf(cell).map((t) => `<span class="tag">${escapeHtml(String(t))}</span>`),
     '<span class="spacer"></span>',
     typeof meta?.duration === 'number' ? `<span class="duration">${escapeHtml(formatSeconds(meta.duration))}</span>` : '',
     typeof status === 'string' ? `<span class="badge ${escapeAttr(status)}">${escapeHtml(status)}</span>` : '',

@@ -1,9 +1,9 @@
 /**
  * One notebook output to HTML. A display or result shows its richest mime type, in the order
- * of `MIME_ORDER`: a plotly spec is drawn with the page's plotly.js; `text/html` is inserted as
- * HTML (a cell produced it on purpose); images become `<img>` with a data URI (SVG too, never
- * inline, so its scripts cannot run); every text (streams, plain text, tracebacks, JSON) is
- * escaped. Streams and errors lose their ANSI colour codes; a `\r` inside a stream line keeps
+ * of `MIME_ORDER`: a plotly spec is drawn with the page's plotly.js; `text/html` renders in a
+ * sandboxed frame (frame.ts: its scripts may draw inside it but cannot reach the page); images
+ * become `<img>` with a data URI (SVG too, never inline, so its scripts cannot run); every text
+ * (streams, plain text, tracebacks, JSON, prompts) is escaped. Streams and errors lose their ANSI colour codes; a `\r` inside a stream line keeps
  * only what was written after it, as a terminal shows a progress bar.
  */
 import type { MimeBundle, Output } from '../runner/notebook-io';
@@ -36,6 +36,12 @@ export function terminalText(text: string): string {
     .join('\n');
 }
 
+/**
+ * An execution count as a prompt shows it: a non-negative integer as digits, anything else
+ * (null, or a value a reader did not check) as undefined.
+ */
+export const promptCount = (n: unknown): string | undefined => (Number.isSafeInteger(n) && (n as number) >= 0 ? String(n) : undefined);
+
 const pre = (text: string, cls = '') => `<pre${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</pre>`;
 
 /** The HTML of one output. */
@@ -46,7 +52,8 @@ export function renderOutput(output: Output, ctx: PageContext): string {
     case 'error':
       return `<div class="output error">${pre(terminalText(formatError(output)) || 'error (no message)')}</div>`;
     case 'execute_result': {
-      const prompt = output.execution_count === null ? '' : `<div class="prompt">Out[${output.execution_count}]:</div>`;
+      const count = promptCount(output.execution_count);
+      const prompt = count === undefined ? '' : `<div class="prompt">${escapeHtml(`Out[${count}]:`)}</div>`;
       return `<div class="output result">${prompt}${renderBundle(output.data, output.metadata, ctx)}</div>`;
     }
     case 'display_data':
@@ -82,7 +89,7 @@ function renderMime(mime: (typeof MIME_ORDER)[number], value: unknown, meta: unk
     }
     case 'text/html': {
       const html = textOf(value);
-      return html === undefined ? undefined : `<div class="html-output">${html}</div>`;
+      return html === undefined ? undefined : ctx.htmlFrame(html);
     }
     case 'image/svg+xml': {
       const svg = textOf(value);
