@@ -89,7 +89,7 @@ function codeCell(cell: CodeCell, id: string, ctx: PageContext): string {
     ...tagsOf(cell).map((t) => `<span class="tag">${escapeHtml(String(t))}</span>`),
     '<span class="spacer"></span>',
     typeof meta?.duration === 'number' ? `<span class="duration">${escapeHtml(formatSeconds(meta.duration))}</span>` : '',
-    typeof status === 'string' ? `<span class="badge ${escapeAttr(status)}">${escapeHtml(status)}</span>` : '',
+    typeof status === 'string' ? `<span class="badge${/^[a-z]+$/.test(status) ? ` ${status}` : ''}">${escapeHtml(status)}</span>` : '',
   ].join('');
   const outputs = cell.outputs.map((o) => renderOutput(o, ctx)).join('\n');
   const cls = status === 'failed' ? 'cell code failed' : 'cell code';
