@@ -39,7 +39,7 @@ export interface SandboxedFrame {
  */
 export function estimateFrameHeight(html: string): number {
   const markup = html.replace(/<script\b[\s\S]*?<\/script[\s/>]/gi, '');
-  const declared = [...markup.matchAll(/<(?:div|img|svg|video|canvas)\b[^>]*?\bheight\s*[:=]\s*"?(\d{1,5})(?:px)?/gi)]
+  const declared = [...markup.matchAll(/<(?:div|img|svg|video|canvas)\b[^>]*?(?<![-\w])height\s*[:=]\s*"?(\d{1,5})(?:px)?/gi)]
     .reduce((sum, m) => sum + Number(m[1]), 0);
   const blocks = (markup.match(/<(?:tr|br|p|li|h[1-6]|pre|caption|audio|hr|dt|dd|blockquote)\b/gi) ?? []).length;
   const text = markup.replace(/<[^>]*>/g, '').trim() ? 1 : 0;

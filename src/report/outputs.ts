@@ -84,7 +84,7 @@ function renderMime(mime: (typeof MIME_ORDER)[number], value: unknown, meta: unk
       const fig = value as Partial<PlotlyFigure> | null;
       if (!fig || typeof fig !== 'object' || !Array.isArray(fig.data)) return undefined;
       const layout = fig.layout && typeof fig.layout === 'object' ? fig.layout : {};
-      const config = fig.config && typeof fig.config === 'object' ? fig.config : undefined;
+      const config = fig.config && typeof fig.config === 'object' ? displayConfig(fig.config) : undefined;
       return ctx.figure({ data: fig.data, layout, ...(config ? { config } : {}) });
     }
     case 'text/html': {
@@ -113,6 +113,20 @@ function renderMime(mime: (typeof MIME_ORDER)[number], value: unknown, meta: unk
       return text === undefined ? undefined : pre(terminalText(text));
     }
   }
+}
+
+/**
+ * Plotly config keys that only change how a figure looks and reacts. The others (`showLink`,
+ * `sendData`, `plotlyServerURL`, `showEditInChartStudio`, `modeBarButtonsToAdd`, map and topojson
+ * URLs, ...) can send the figure's data to a server; a notebook's figure keeps only these.
+ */
+const DISPLAY_CONFIG_KEYS = new Set([
+  'responsive', 'displayModeBar', 'displaylogo', 'scrollZoom', 'staticPlot', 'editable', 'modeBarButtonsToRemove',
+  'toImageButtonOptions', 'locale', 'doubleClick', 'showTips', 'showAxisDragHandles', 'frameMargins', 'autosizable', 'fillFrame',
+]);
+
+function displayConfig(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => DISPLAY_CONFIG_KEYS.has(k)));
 }
 
 /** An `<img>` with the size from the output's metadata (`{ width, height }` in CSS pixels) when given. */

@@ -74,7 +74,8 @@ describe('sandboxedFrame', () => {
 describe('estimateFrameHeight', () => {
   test('adds declared figure heights and a line per row or block, within bounds', () => {
     assert.equal(estimateFrameHeight(''), FRAME_MIN_HEIGHT);
-    assert.equal(estimateFrameHeight('<div style="width:100%;height:450px"></div><script>var height = 9000;</script>'), 8 + 450);
+    assert.equal(estimateFrameHeight('<div style="width:100%;line-height:3px;height:450px"></div><script>var height = 9000;</script>'), 8 + 450);
+    assert.equal(estimateFrameHeight('<img height="120" src="data:,"><svg height="30"></svg>'), 8 + 150);
     const rows = `<table>${'<tr><td>1</td></tr>'.repeat(10)}</table>`;
     assert.equal(estimateFrameHeight(rows), 8 + 26 * 10);
     assert.equal(estimateFrameHeight(`<table>${'<tr><td>1</td></tr>'.repeat(500)}</table>`), FRAME_MAX_HEIGHT);

@@ -22,6 +22,13 @@ describe('renderBundle', () => {
     assert.equal(MIME_ORDER[0], PLOTLY_MIME);
   });
 
+  test("keeps only the display keys of a notebook figure's plotly config, none that talk to a server", () => {
+    const html = renderBundle({ [PLOTLY_MIME]: { data: [], config: { scrollZoom: true, showLink: true, sendData: true, plotlyServerURL: 'https://example.com', showEditInChartStudio: true } } }, {}, new PageContext());
+    const spec = /var fig = (\{.*\});\n/.exec(html);
+    assert.ok(spec);
+    assert.deepEqual((JSON.parse(spec[1]) as { config: unknown }).config, { responsive: true, displaylogo: false, scrollZoom: true });
+  });
+
   test('shows SVG as an image data URI, so scripts in it cannot run', () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><script>alert(1)</script></svg>';
     const html = renderBundle({ 'image/svg+xml': svg }, { 'image/svg+xml': { width: 40 } }, new PageContext());
