@@ -28,6 +28,22 @@ export class ConfigError extends MelbookError {
   }
 }
 
+/**
+ * A notebook file whose content breaks the nbformat 4 schema where melbook relies on it (e.g. an
+ * `execution_count` that is not an integer): names the notebook, the cell and the bad value.
+ */
+export class NotebookFormatError extends ConfigError {
+  /** The notebook file, as given to the reader. */
+  readonly notebook: string;
+  /** Index of the offending cell in `cells`. */
+  readonly cellIndex: number;
+  constructor(notebook: string, cellIndex: number, path: string, value: unknown, allowed: string) {
+    super(path, value, allowed, { file: notebook });
+    this.notebook = notebook;
+    this.cellIndex = cellIndex;
+  }
+}
+
 /** A file that could not be decoded as audio. `reason` is one short phrase. */
 export class AudioDecodeError extends MelbookError {
   readonly file: string;

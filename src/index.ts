@@ -6,7 +6,7 @@
 // Errors
 export {
   MelbookError, ConfigError, AudioDecodeError, LabelError, NpyFormatError, TrackingError,
-  ModelSpecError, NotebookExecutionError, KernelError, FetchError, StaleFileError, StaleMetadataError, StaleBundleError,
+  ModelSpecError, NotebookExecutionError, NotebookFormatError, KernelError, FetchError, StaleFileError, StaleMetadataError, StaleBundleError,
 } from './errors';
 
 // Configuration

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write';
-import { ConfigError } from '../errors';
+import { ConfigError, NotebookFormatError } from '../errors';
 
 import type { Cell, CodeCell, MimeBundle, Notebook, Output } from '../nbformat';
 
@@ -44,6 +44,7 @@ export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
     const metadata = cell.metadata ?? {};
     const source = joinLines(cell.source);
     if (cell.cell_type !== 'code') return { ...cell, metadata, source };
+    checkExecutionCounts(cell, i, file);
     const outputs = (cell.outputs ?? []).map(joinOutput);
     return { ...cell, metadata, source, outputs, execution_count: cell.execution_count ?? null };
   });
@@ -53,6 +54,24 @@ export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
     metadata: nb.metadata ?? {},
     cells,
   };
+}
+
+const isExecutionCount = (n: unknown) => n === null || n === undefined || (Number.isSafeInteger(n) && (n as number) >= 0);
+
+/**
+ * A code cell's `execution_count`, and that of each of its results, is a non-negative integer
+ * or null (nbformat 4): anything else is refused here, so no reader ever shows it as a prompt.
+ */
+function checkExecutionCounts(cell: CodeCell, index: number, file: string): void {
+  const allowed = 'an integer >= 0 or null (nbformat 4); re-run the cell or clear its outputs';
+  if (!isExecutionCount(cell.execution_count)) {
+    throw new NotebookFormatError(file, index, `cells.${index}.execution_count`, cell.execution_count, allowed);
+  }
+  for (const [j, output] of (Array.isArray(cell.outputs) ? cell.outputs : []).entries()) {
+    if (output?.output_type === 'execute_result' && !isExecutionCount(output.execution_count)) {
+      throw new NotebookFormatError(file, index, `cells.${index}.outputs.${j}.execution_count`, output.execution_count, allowed);
+    }
+  }
 }
 
 /** Serializes like nbformat's writer: split lines, sorted keys, indent 1, trailing newline. */
