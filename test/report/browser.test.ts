@@ -15,6 +15,7 @@ import { writeRunReport } from '../../src/report/html';
 import { figureBundle } from '../../src/viz/display';
 import { classBalanceFigure } from '../../src/viz/plots';
 import { createFixtureRun, removeFixtureRuns } from './helpers/fixture-run';
+import { requireOrSkip } from '../helpers/skip';
 
 after(removeFixtureRuns);
 
@@ -26,16 +27,13 @@ async function loadChromium(t: TestContext): Promise<typeof import('playwright-c
   try {
     return (await import('playwright-core')).chromium;
   } catch {
-    t.skip('playwright-core is not installed: npm install --save-dev playwright-core');
+    requireOrSkip(t, false, 'playwright-core is not installed: npm install --save-dev playwright-core');
     return undefined;
   }
 }
 
 test('a report renders in Chromium: figures drawn, images loaded, no errors, nothing fetched', { timeout: 60_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
-    return;
-  }
+  if (!requireOrSkip(t, existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`)) return;
   const chromium = await loadChromium(t);
   if (!chromium) return;
   const fixture = await createFixtureRun({ failed: true });
@@ -92,10 +90,7 @@ test('a report renders in Chromium: figures drawn, images loaded, no errors, not
 });
 
 test("notebook figure outputs draw offline in output order, even before the output carrying plotly.js and beside RequireJS", { timeout: 60_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
-    return;
-  }
+  if (!requireOrSkip(t, existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`)) return;
   const chromium = await loadChromium(t);
   if (!chromium) return;
   const fig = classBalanceFigure([{ class: '0', train: 3, validation: 1, test: 2 }]);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/errors';
 import { Notebook, formatNotebook, parseNotebook, readNotebook, splitLines, writeNotebook } from '../../src/runner/notebook-io';
+import { requireOrSkip } from '../helpers/skip';
 
 const fixtures = path.resolve(__dirname, '../fixtures/notebooks');
 
@@ -64,7 +65,7 @@ test('lines are split where Python str.splitlines splits them, keeping the ends'
 });
 
 test('fixture notebooks are written byte for byte as Python nbformat writes them', async (t) => {
-  if (!hasNbformat()) return t.skip('/usr/bin/python3 cannot import nbformat');
+  if (!requireOrSkip(t, hasNbformat(), '/usr/bin/python3 cannot import nbformat (apt-get install python3-nbformat)')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'melbook-nbio-'));
   for (const name of readdirSync(fixtures).filter((f) => f.endsWith('.ipynb'))) {
     const ours = path.join(dir, `ours-${name}`);
