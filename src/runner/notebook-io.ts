@@ -44,8 +44,9 @@ export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
     const metadata = cell.metadata ?? {};
     const source = joinLines(cell.source);
     if (cell.cell_type !== 'code') return { ...cell, metadata, source };
+    const checked = checkOutputs(cell.outputs ?? [], i, file);
     checkExecutionCounts(cell, i, file);
-    const outputs = (cell.outputs ?? []).map(joinOutput);
+    const outputs = checked.map(joinOutput);
     return { ...cell, metadata, source, outputs, execution_count: cell.execution_count ?? null };
   });
   return {
@@ -97,6 +98,14 @@ export function newCellId(): string {
 /** Splits like Python's `str.splitlines(keepends=True)`, which Jupyter's writer uses. */
 export function splitLines(text: string): string[] {
   return text.match(/[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])|[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+$/g) ?? [];
+}
+
+/** Outputs must be a list of objects; the rest of their shape is read leniently. */
+function checkOutputs(outputs: unknown, cellIndex: number, file: string): Output[] {
+  if (!Array.isArray(outputs)) throw new ConfigError(`cells.${cellIndex}.outputs`, outputs, 'a list of outputs', { file });
+  const bad = outputs.findIndex((o) => o === null || typeof o !== 'object' || Array.isArray(o));
+  if (bad >= 0) throw new ConfigError(`cells.${cellIndex}.outputs.${bad}`, outputs[bad], 'an output object with an output_type', { file });
+  return outputs as Output[];
 }
 
 function joinLines(value: unknown): string {

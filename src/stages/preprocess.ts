@@ -19,6 +19,7 @@ import { resolveAugmentOptions } from '../data/augment';
 import type { DataConfig, FeaturesConfig, PreprocessConfig, SplitConfig } from '../config/schema';
 import type { AudioSettings } from '../audio/settings';
 import { compiledWorker } from './worker-file';
+import { recoverInterruptedRun } from './preprocess-recovery';
 import processChunk, { type ClipResult, type PreprocessTask } from './preprocess-worker';
 
 /** What the stage needs from the configuration. */
@@ -105,6 +106,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   const skipped: SkippedClip[] = rejected.map((e) => ({ file: e.file, reason: e.reason }));
 
   const journalPath = join(featureDir, JOURNAL_FILE);
+  recoverInterruptedRun(featureDir, journalPath);
   const known = readJournal(journalPath);
   const outPath = (id: string) => join(clipsDir, `${id.replace(/\.wav$/i, '').replace(/[\\/]/g, '__')}.npy`);
   const copyPath = (id: string, j: number) => outPath(id).replace(/\.npy$/, `.aug${j + 1}.npy`);

@@ -16,6 +16,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
+import { EXPERIMENTS_LOCK, withFileLock } from './file-lock';
 import { TrackingError } from '../errors';
 import { NON_EXPERIMENT_ROOT_FOLDERS, RESERVED_EXPERIMENT_FOLDERS, TRASH_FOLDER, pathToFileUri, storePath, validateExperimentId, validateKey, validateRunId } from './paths';
 import { MLFLOW_TAGS, ParamChangedError, type CreateRunRequest, type Experiment, type Metric, type Param, type Run, type RunInfo, type RunStatus, type RunTag, type TrackingStore } from './store';
@@ -59,11 +60,9 @@ export class FileStore implements TrackingStore {
   private init(): Promise<void> {
     this.ready ??= (async () => {
       await fs.mkdir(this.root, { recursive: true });
-      if (!(await exists(path.join(this.root, '0'))) && !(await exists(path.join(this.root, TRASH_FOLDER, '0')))) {
-        await this.writeExperiment('0', 'Default').catch((err) => {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        });
-      }
+      const missing = async () => !(await exists(path.join(this.root, '0'))) && !(await exists(path.join(this.root, TRASH_FOLDER, '0')));
+      // Checked again under the lock: another process may be creating it right now.
+      if (await missing()) await withFileLock(path.join(this.root, EXPERIMENTS_LOCK), async () => (await missing()) && this.writeExperiment('0', 'Default'));
       await fs.mkdir(path.join(this.root, TRASH_FOLDER), { recursive: true });
     })();
     return this.ready;
@@ -74,7 +73,7 @@ export class FileStore implements TrackingStore {
     await fs.mkdir(dir); // exclusive: an existing id fails with EEXIST
     const now = this.opts.now();
     const exp: Experiment = { experimentId: id, name, artifactLocation: `${pathToFileUri(this.root)}/${id}`, lifecycleStage: 'active', creationTime: now, lastUpdateTime: now, tags: {} };
-    await fs.writeFile(storePath(this.root, { experimentId: id, part: 'meta' }), experimentToYaml(exp), { flag: 'wx' });
+    await writeAtomic(storePath(this.root, { experimentId: id, part: 'meta' }), experimentToYaml(exp)); // the exclusive mkdir made the id ours
   }
 
   async createExperiment(name: string, tags: RunTag[] = []): Promise<string> {
@@ -82,8 +81,8 @@ export class FileStore implements TrackingStore {
     if (name.length > LIMITS.experimentNameLength) throw new TrackingError(`experiment name is ${name.length} characters; the limit is ${LIMITS.experimentNameLength}`);
     for (const t of tags) validateKey('tag', t.key);
     await this.init();
-    // One creation at a time in this process, so two callers cannot both take a free name.
-    const job = this.experimentLock.then(async () => {
+    // One creation at a time in this process and across processes, so two callers cannot both take a free name.
+    const job = this.experimentLock.then(() => withFileLock(path.join(this.root, EXPERIMENTS_LOCK), async () => {
       const existing = await this.getExperimentByName(name);
       if (existing) {
         const where = existing.lifecycleStage === 'deleted' ? ' (deleted: restore it or remove it from .trash/)' : '';
@@ -101,7 +100,7 @@ export class FileStore implements TrackingStore {
         for (const t of tags) await writeFileIn(storePath(this.root, { experimentId: id, part: 'tags', key: t.key }), t.value);
         return id;
       }
-    });
+    }));
     this.experimentLock = job.catch(() => undefined);
     return job;
   }
@@ -175,7 +174,7 @@ export class FileStore implements TrackingStore {
     this.runIndex.set(runId, exp.experimentId);
     const info: RunInfo = { runId, runName, experimentId: exp.experimentId, userId: request.userId, status: 'RUNNING', startTime: request.startTime, endTime: null, artifactUri: `${exp.artifactLocation}/${runId}/artifacts`, lifecycleStage: 'active' };
     const loc = { experimentId: exp.experimentId, runId };
-    await fs.writeFile(storePath(this.root, { ...loc, part: 'meta' }), runInfoToYaml(info), { flag: 'wx' });
+    await writeAtomic(storePath(this.root, { ...loc, part: 'meta' }), runInfoToYaml(info)); // readers in other processes never see half of it
     for (const part of ['metrics', 'params', 'artifacts'] as const) await fs.mkdir(storePath(this.root, { ...loc, part }));
     for (const t of tags) await writeFileIn(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
     return info;

@@ -16,10 +16,11 @@ import {
 } from '../../src/data/fetch-fsdd';
 import type { DownloadProgress } from '../../src/progress';
 import { FetchError } from '../../src/errors';
+import { FSDD_DIR, FSDD_MISSING, hasFsdd } from '../helpers/fsdd';
+import { requireOrSkip } from '../helpers/skip';
 
 const TOP = `free-spoken-digit-dataset-${FSDD_COMMIT}`;
 const NAMES = ['0_test_0.wav', '3_test_1.wav', '7_test_2.wav', '9_other_4.wav'];
-const SHARED_RECORDINGS = path.resolve(__dirname, '../../../shared/fsdd/recordings');
 const SHIPPED_LIST = path.resolve(__dirname, '../../data/fsdd-sha256.txt');
 
 /** A valid mono 8 kHz PCM16 WAVE file holding `n` samples of a tone whose pitch depends on `seed`. */
@@ -212,12 +213,9 @@ describe('classifyArchiveEntry', () => {
 });
 
 describe('data/fsdd-sha256.txt', () => {
-  test('matches the FSDD recordings in ../shared/fsdd/recordings', async (t) => {
-    if (!existsSync(SHARED_RECORDINGS)) {
-      t.skip(`${SHARED_RECORDINGS} is absent`);
-      return;
-    }
-    const report = await verifyRecordings(SHARED_RECORDINGS, SHIPPED_LIST);
+  test('matches the FSDD recordings the tests find (MELBOOK_FSDD, recordings/ or ../shared/fsdd/recordings)', async (t) => {
+    if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
+    const report = await verifyRecordings(FSDD_DIR, SHIPPED_LIST);
     assert.equal(report.expected, 3000);
     assertVerified(report, 'regenerate the list with scripts/make-fsdd-checksums.ts');
   });

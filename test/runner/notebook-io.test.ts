@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { ConfigError, NotebookFormatError } from '../../src/errors';
 import type { Notebook } from '../../src/nbformat';
 import { formatNotebook, parseNotebook, readNotebook, splitLines, writeNotebook } from '../../src/runner/notebook-io';
+import { requireOrSkip } from '../helpers/skip';
 
 const fixtures = path.resolve(__dirname, '../fixtures/notebooks');
 
@@ -65,7 +66,7 @@ test('lines are split where Python str.splitlines splits them, keeping the ends'
 });
 
 test('fixture notebooks are written byte for byte as Python nbformat writes them', async (t) => {
-  if (!hasNbformat()) return t.skip('/usr/bin/python3 cannot import nbformat');
+  if (!requireOrSkip(t, hasNbformat(), '/usr/bin/python3 cannot import nbformat (apt-get install python3-nbformat)')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'melbook-nbio-'));
   for (const name of readdirSync(fixtures).filter((f) => f.endsWith('.ipynb'))) {
     const ours = path.join(dir, `ours-${name}`);

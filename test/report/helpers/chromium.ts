@@ -1,6 +1,6 @@
 /**
  * Headless Chromium for the report's browser tests: Debian's `chromium` driven by
- * playwright-core (which downloads no browser). `launchChromium` skips the test when either is
+ * playwright-core (which downloads no browser). `launchChromium` skips the test (fails it in CI) when either is
  * missing (`apt-get install -y chromium`; `MELBOOK_CHROMIUM` names another binary).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { BrowserContext } from 'playwright-core';
+import { requireOrSkip } from '../../helpers/skip';
 
 export const CHROMIUM = process.env.MELBOOK_CHROMIUM ?? '/usr/bin/chromium';
 export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -17,7 +18,7 @@ export async function loadChromium(t: TestContext): Promise<typeof import('playw
   try {
     return (await import('playwright-core')).chromium;
   } catch {
-    t.skip('playwright-core is not installed: npm install --save-dev playwright-core');
+    requireOrSkip(t, false, 'playwright-core is not installed: npm install --save-dev playwright-core');
     return undefined;
   }
 }
@@ -27,10 +28,7 @@ export async function loadChromium(t: TestContext): Promise<typeof import('playw
  * (the test skipped) when chromium or playwright-core is missing.
  */
 export async function launchChromium(t: TestContext, viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; close: () => Promise<void> } | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
-    return undefined;
-  }
+  if (!requireOrSkip(t, existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`)) return undefined;
   const chromium = await loadChromium(t);
   if (!chromium) return undefined;
   const profile = mkdtempSync(path.join(os.tmpdir(), 'melbook-chromium-'));
