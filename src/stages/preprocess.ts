@@ -131,7 +131,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   if (workers <= 1 || clips.length <= chunkSize) {
     for (const s of starts) await runChunk(s, processChunk);
   } else {
-    const pool = new Piscina({ filename: compiledWorker('preprocess-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+    const pool = new Piscina({ filename: compiledWorker('stages/preprocess-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
     try {
       await Promise.all(starts.map((s) => runChunk(s, (t) => pool.run(t) as Promise<ClipResult[]>)));
     } finally {
