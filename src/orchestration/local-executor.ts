@@ -1,6 +1,7 @@
 /**
  * Jobs on this machine: one after the other in this thread (concurrency 1), or side by side in a
- * pool of worker threads, one job per thread (a training uses one core).
+ * pool of worker threads, one job per thread (a training uses one core). In the pool, `started`
+ * fires as a job is handed to the pool, so every job starts at once and queues for a thread.
  */
 import Piscina from 'piscina';
 import { runJob } from './run-job';

@@ -88,7 +88,10 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
   });
 }
 
-/** Hand the fold jobs to the executor; log each fold and its accuracy on the parent as it finishes. */
+/**
+ * Hand the fold jobs to the executor; log each fold and its accuracy on the parent as it
+ * finishes (or, for an executor that reports no events, when the results come back).
+ */
 async function runFolds(jobs: TrainingJob[], parent: RunHandle, options: LosoOptions, log: (line: string) => void): Promise<FoldResult[]> {
   const speakerOf = (job: TrainingJob) => job.run.tags[SPEAKER_TAG];
   const concurrency = Math.max(1, Math.min(options.jobs ?? 1, jobs.length));
@@ -96,19 +99,22 @@ async function runFolds(jobs: TrainingJob[], parent: RunHandle, options: LosoOpt
   if (!options.executor && concurrency > 1) log(`${jobs.length} folds, ${concurrency} at a time`);
   const index = new Map(jobs.map((job, i) => [job.id, i]));
   const metricWrites: Promise<void>[] = [];
-  let finished = 0;
+  const recorded = new Set<string>();
+  const record = (job: TrainingJob, result: JobResult) => {
+    if (recorded.has(job.id)) return;
+    recorded.add(job.id);
+    log(`fold ${recorded.size}/${jobs.length} done: ${speakerOf(job)} ${(100 * result.accuracy).toFixed(1)} % (${result.count} clips, run ${result.runId})`);
+    metricWrites.push(parent.logMetric(`loso_accuracy/${speakerOf(job)}`, result.accuracy, index.get(job.id)!));
+  };
   try {
     const results = await executor.run(jobs, {
       // Threads and remote workers start folds together; only a sequential fold gets a start line.
       started: (job, where) => {
         if (where === IN_PROCESS) log(`fold ${index.get(job.id)! + 1}/${jobs.length}: held-out speaker ${speakerOf(job)}`);
       },
-      finished: (job, result) => {
-        finished += 1;
-        log(`fold ${finished}/${jobs.length} done: ${speakerOf(job)} ${(100 * result.accuracy).toFixed(1)} % (${result.count} clips, run ${result.runId})`);
-        metricWrites.push(parent.logMetric(`loso_accuracy/${speakerOf(job)}`, result.accuracy, index.get(job.id)!));
-      },
+      finished: record,
     });
+    results.forEach((r, i) => record(jobs[i], r));
     await Promise.all(metricWrites);
     return results.map((r, i) => foldResult(speakerOf(jobs[i]), r));
   } finally {
