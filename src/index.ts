@@ -99,11 +99,19 @@ export {
 // Reports
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
 export { renderNotebookHtml } from './report/notebook';
-export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';
-export { foldConfig, type FoldResult } from './stages/loso-fold';
-export { evaluateEnsemble, losoSeedEnsemble, trainSeedEnsemble, seedConfig, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/ensemble';
-export { listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
 export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
+
+// Orchestration: leave-one-speaker-out folds and seed ensembles as jobs handed to an executor
+export { leaveOneSpeakerOut, foldConfig, foldJob, formatLoso, type LosoOptions, type LosoResult, type FoldResult } from './orchestration/loso';
+export { losoSeedEnsemble, trainSeedEnsemble, seedConfig, seedOverrides, type SeedEnsembleOptions } from './orchestration/seeds';
+export { jobId, trainingJob, resolveJobConfig, applyConfigOverrides, type TrainingJob, type JobResult, type ConfigOverrides, type OverrideValue } from './orchestration/job';
+export { runJob, JOB_TAG } from './orchestration/run-job';
+export { LocalExecutor, type LocalExecutorOptions } from './orchestration/local-executor';
+export type { Executor, JobEvents } from './orchestration/executor';
+
+// Evaluating tracked runs: ensembles, leave-one-speaker-out summaries
+export { evaluateEnsemble, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/evaluate-ensemble';
+export { summarizeFolds, listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
 
 // Augmentation, silence trimming, deltas and per-utterance normalisation
 export { resolveAugmentOptions, featureAugmenter, waveformAugmenter, type AugmentOptions, type ResolvedAugmentOptions } from './data/augment';

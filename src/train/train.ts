@@ -1,8 +1,9 @@
 /**
- * The train stage: build the configured model for the shapes in the dataset metadata, train
+ * The training loop: build the configured model for the shapes in the dataset metadata, train
  * it on the chosen backend with per-epoch logging to the run, early stopping, a learning-rate
  * schedule and the best checkpoint kept on disk, then save the best model as a bundle that
- * `melbook predict` can use on raw audio.
+ * `melbook predict` can use on raw audio. The train stage (`trainStage`, stages/train.ts)
+ * wraps it with preprocessing, a run of its own and the test evaluation.
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -103,17 +104,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
 
-  // Continue with the best weights, not the last ones.
-  const best = await loadModel(checkpointDir);
-  model.setWeights(best.getWeights());
-  disposeModel(best);
-  await saveModel(model, modelDir);
+  await keepBestWeights(model, checkpointDir, modelDir);
   writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
   await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);
   return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
 }
 
-/** The run's params: the config sections training reads, the model summary and the dataset it trains on. */
+/** Every setting that shaped the training, as run params: config sections, features, model, dataset sizes and speakers. */
 async function logTrainingParams(run: RunHandle, config: PipelineConfig, dataset: AudioDataset): Promise<void> {
   const t = config.training;
   const meta = dataset.metadata;
@@ -130,6 +127,14 @@ async function logTrainingParams(run: RunHandle, config: PipelineConfig, dataset
     'dataset.test': meta.counts.bySplit.test,
     ...Object.fromEntries((['train', 'validation', 'test'] as const).map((split) => [`dataset.speakers.${split}`, [...new Set(dataset.entries(split).map((e) => e.speaker))].sort().join(' ')])),
   });
+}
+
+/** Continue with the best checkpoint's weights, not the last epoch's, and save them as the run's model. */
+async function keepBestWeights(model: tf.LayersModel, checkpointDir: string, modelDir: string): Promise<void> {
+  const best = await loadModel(checkpointDir);
+  model.setWeights(best.getWeights());
+  disposeModel(best);
+  await saveModel(model, modelDir);
 }
 
 /** One pass over the training batches (trainOnBatch per batch); returns example-weighted mean loss and accuracy. */
