@@ -76,7 +76,7 @@ export function resolveJobConfig(job: TrainingJob): PipelineConfig {
  * value throws a ConfigError naming the path.
  */
 export function applyConfigOverrides(config: PipelineConfig, overrides: ConfigOverrides): PipelineConfig {
-  const root = structuredClone(config) as unknown as Record<string, unknown>;
+  const root: Record<string, unknown> = structuredClone(config);
   for (const [path, value] of Object.entries(overrides)) {
     const keys = path.split('.');
     if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
