@@ -24,7 +24,7 @@ function parseValue(text: string, key: string): OverrideValue {
   } catch {
     value = undefined;
   }
-  if (value !== undefined && ( (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value as OverrideValue;
+  if (value !== undefined && (value === null || ['string', 'number', 'boolean'].includes(typeof value))) return value as OverrideValue;
   throw new ConfigError(key, text, 'a scalar per grid value (number, string, true/false, null)');
 }
 
