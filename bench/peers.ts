@@ -6,9 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { FSDD_DIR } from '../test/helpers/fsdd';
 
 export const REPO = resolve(__dirname, '..');
-export const FSDD = resolve(REPO, '../shared/fsdd/recordings');
+/** FSDD where the tests find it: MELBOOK_FSDD, recordings/, then ../shared/fsdd/recordings. */
+export const FSDD = FSDD_DIR;
 export const YARDSTICK = resolve(REPO, '../shared/bench/torch_fsdd.py');
 export const PYTHON = '/usr/bin/python3';
 

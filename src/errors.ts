@@ -28,6 +28,22 @@ export class ConfigError extends MelbookError {
   }
 }
 
+/**
+ * A notebook file whose content breaks the nbformat 4 schema where melbook relies on it (e.g. an
+ * `execution_count` that is not an integer): names the notebook, the cell and the bad value.
+ */
+export class NotebookFormatError extends ConfigError {
+  /** The notebook file, as given to the reader. */
+  readonly notebook: string;
+  /** Index of the offending cell in `cells`. */
+  readonly cellIndex: number;
+  constructor(notebook: string, cellIndex: number, path: string, value: unknown, allowed: string) {
+    super(path, value, allowed, { file: notebook });
+    this.notebook = notebook;
+    this.cellIndex = cellIndex;
+  }
+}
+
 /** A file that could not be decoded as audio. `reason` is one short phrase. */
 export class AudioDecodeError extends MelbookError {
   readonly file: string;
@@ -56,6 +72,37 @@ export class NpyFormatError extends MelbookError {
   constructor(file: string, reason: string, options?: { cause?: unknown }) {
     super(`${file}: ${reason}`, options);
     this.file = file;
+  }
+}
+
+/**
+ * A file melbook wrote earlier (metadata.json, a model bundle's melbook.json) that this version
+ * does not accept: written by an older melbook, or edited. `problem` names the first bad key.
+ */
+export class StaleFileError extends MelbookError {
+  readonly file: string;
+  readonly problem: string;
+  /** The command that writes the file afresh. */
+  readonly fix: string;
+  constructor(file: string, what: string, problem: string, fix: string) {
+    super(`${file}: this ${what} does not match what this melbook writes (${problem}), probably written by an older version; ${fix}`);
+    this.file = file;
+    this.problem = problem;
+    this.fix = fix;
+  }
+}
+
+/** A feature folder's metadata.json that preprocess must write again. */
+export class StaleMetadataError extends StaleFileError {
+  constructor(file: string, problem: string) {
+    super(file, 'dataset metadata', problem, 'run `melbook preprocess` again to rebuild the feature folder');
+  }
+}
+
+/** A model bundle's melbook.json that only retraining rewrites. */
+export class StaleBundleError extends StaleFileError {
+  constructor(file: string, problem: string) {
+    super(file, 'model bundle', problem, 'retrain with `melbook train` to write a current bundle');
   }
 }
 

@@ -6,7 +6,7 @@
 // Errors
 export {
   MelbookError, ConfigError, AudioDecodeError, LabelError, NpyFormatError, TrackingError,
-  ModelSpecError, NotebookExecutionError, KernelError, FetchError,
+  ModelSpecError, NotebookExecutionError, NotebookFormatError, KernelError, FetchError, StaleFileError, StaleMetadataError, StaleBundleError,
 } from './errors';
 
 // Configuration
@@ -34,8 +34,8 @@ export {
 } from './data/manifest';
 export { AudioDataset, classBalanceFrame, normalize, normalizeClip, NORMALIZATIONS, type Normalization, type DatasetOptions, type Batch } from './data/dataset';
 export {
-  fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL, FSDD_COMMIT,
-  type FetchFsddOptions, type FetchFsddResult, type DownloadProgress,
+  fetchFsdd, FSDD_ARCHIVE_URL, FSDD_COMMIT,
+  type FetchFsddOptions, type FetchFsddResult,
 } from './data/fetch-fsdd';
 export { verifyRecordings, assertVerified, DEFAULT_FSDD_CHECKSUMS_FILE, type VerificationReport } from './data/checksums';
 
@@ -45,7 +45,8 @@ export {
   type ModelSpec, type ModelSpecInput, type CnnSpec, type ConvBlockSpec, type DenseSpec, type OptimizerSpec, type CompileSpec,
 } from './model/spec';
 export { buildCnn, compileModel, describeCnn } from './model/cnn';
-export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory, type ModelFactory, type ModelBuildInput } from './model/model';
+export { buildModel, describeModel, disposeModel, defaultModelRegistry, getModelFactory } from './model/model';
+export type { ModelFactory, ModelBuildInput } from './model/factory';
 export { createOptimizer } from './model/optimizer';
 export { selectBackend, BACKEND_ENV_VAR, type BackendSelection, type SelectBackendOptions } from './model/backend';
 export { saveModel, loadModel } from './model/io';
@@ -81,28 +82,49 @@ export {
 export { runPipeline, selectStages, type PipelineOptions, type PipelineResult } from './stages/pipeline';
 
 // Notebook runner (papermill-style, for tslab)
-export { executeNotebook, type ExecuteNotebookOptions, type ProgressEvent, type OutputSink, type CellStatus, type CellRunMetadata } from './runner/execute';
-export { parameterizeNotebook, injectedSource, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG, type Parameters } from './runner/parameterize';
-export { readNotebook, writeNotebook, formatNotebook, type Notebook, type Cell, type CodeCell, type Output } from './runner/notebook-io';
+export { executeNotebook, type ExecuteNotebookOptions, type OutputSink } from './runner/execute';
+export { parameterizeNotebook, injectedSource, type Parameters } from './runner/parameterize';
+export { readNotebook, writeNotebook, formatNotebook } from './runner/notebook-io';
+export {
+  PARAMETERS_TAG, INJECTED_PARAMETERS_TAG,
+  type Notebook, type Cell, type CodeCell, type Output, type MimeBundle, type CellStatus, type CellRunMetadata,
+} from './nbformat';
 export { tslabEngine, type Engine, type KernelSession, type CellExecution, type EngineStartOptions, type TslabEngineOptions } from './runner/engine';
 export { installKernelSpec, jupyterDataDir, type KernelSpecInstallOptions, type InstalledKernelSpec } from './runner/kernelspec';
-export { createProgressReporter } from './runner/progress';
+export {
+  createProgress, createProgressReporter, createDownloadProgress,
+  type ProgressReporter, type NotebookProgressReporter, type DownloadProgressReporter, type DownloadProgress, type ProgressEvent,
+} from './progress';
 
 // Reports
 export { renderRunReport, writeRunReport, REPORT_ARTIFACT, type RunReportOptions, type WriteRunReportOptions } from './report/html';
 export { renderNotebookHtml } from './report/notebook';
-export { leaveOneSpeakerOut, summarizeFolds, formatLoso, type LosoOptions, type LosoResult } from './stages/loso';
-export { foldConfig, type FoldResult } from './stages/loso-fold';
-export { evaluateEnsemble, losoSeedEnsemble, trainSeedEnsemble, seedConfig, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/ensemble';
-export { listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
 export { augmentationPreview, type AugmentationPreview } from './stages/augment-preview';
 
+// Orchestration: leave-one-speaker-out folds and seed ensembles as jobs handed to an executor
+export { leaveOneSpeakerOut, foldConfig, foldJob, formatLoso, type LosoOptions, type LosoResult, type FoldResult } from './orchestration/loso';
+export { losoSeedEnsemble, trainSeedEnsemble, seedConfig, seedOverrides, type SeedEnsembleOptions } from './orchestration/seeds';
+export { jobId, trainingJob, resolveJobConfig, applyConfigOverrides, type TrainingJob, type JobResult, type ConfigOverrides, type OverrideValue } from './orchestration/job';
+export { runJob, JOB_TAG } from './orchestration/run-job';
+export { LocalExecutor, type LocalExecutorOptions } from './orchestration/local-executor';
+export type { Executor, JobEvents } from './orchestration/executor';
+
+// Evaluating tracked runs: ensembles, leave-one-speaker-out summaries
+export { evaluateEnsemble, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/evaluate-ensemble';
+export { summarizeFolds, listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
+
 // Augmentation, silence trimming, deltas and per-utterance normalisation
+export { resolveAugmentOptions, featureAugmenter, waveformAugmenter, type AugmentOptions, type ResolvedAugmentOptions } from './data/augment';
 export {
-  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, addNoise, gaussianSource, speedPerturb, mixup,
-  mixupLambda, oneHot, composeTransforms, resolveAugmentOptions, featureAugmenter, waveformAugmenter, warpFrequency, randomFreqWarp,
-  type AugmentOptions, type ResolvedAugmentOptions, type SpecAugmentOptions, type TimeShiftOptions,
-} from './data/augment';
+  specAugment, drawSpecAugmentMasks, applyMasks, timeShift, shiftFrames, composeTransforms, warpFrequency, randomFreqWarp,
+  type SpecAugmentOptions, type TimeShiftOptions,
+} from './data/augment-features';
+export { addNoise, speedPerturb } from './data/augment-waveform';
+export { mixup, mixupLambda, oneHot } from './data/mixup';
+export { gaussianSource } from './data/random';
 export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';
+export { FeatureSpecSchema, featureRowBlocks, type FeatureSpec, type MelFeatureSpec, type MfccFeatureSpec, type MeydaFeatureSpec } from './features/spec';
+export { AudioSettingsSchema, clipLength, type AudioSettings } from './audio/settings';
+export { prepareAudio, type PreparedAudio } from './audio/load';
 export { deltas, stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaOptions } from './features/delta';
 export { perUtteranceNormalize, CMVN_MODES, type PerUtteranceNormalizeOptions, type FeatureShape } from './features/normalize';

@@ -44,6 +44,37 @@ export function encodeWav(samples: Float32Array | Float32Array[], sampleRateHz: 
   const channels = Array.isArray(samples) ? samples : [samples];
   const format = options.format ?? 'pcm16';
   const extensible = options.extensible ?? false;
+  const layout = checkEncodeInput(channels, sampleRateHz, format);
+  const frames = channels[0].length;
+  const blockAlign = channels.length * layout.bytes;
+  const dataSize = frames * blockAlign;
+  const fmtSize = extensible ? 40 : layout.tag === 3 ? 18 : 16;
+  const withFact = extensible || layout.tag === 3; // the spec asks for `fact` on non-PCM formats
+  const headerSize = 12 + 8 + fmtSize + (withFact ? 12 : 0) + 8;
+  const total = headerSize + dataSize + (dataSize & 1);
+  const w = new ByteWriter(new Uint8Array(total));
+
+  w.text('RIFF');
+  w.u32(total - 8);
+  w.text('WAVE');
+  writeFmtChunk(w, { fmtSize, extensible, layout, channels: channels.length, sampleRateHz, blockAlign });
+  if (withFact) {
+    w.text('fact');
+    w.u32(4);
+    w.u32(frames);
+  }
+  w.text('data');
+  w.u32(dataSize);
+
+  const write = writer(format);
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channels.length; c++, w.p += layout.bytes) write(w.view, w.p, channels[c][i]);
+  }
+  return w.out;
+}
+
+/** The layout of `format`, after checking the channels and the rate; throws MelbookError naming the bad value. */
+function checkEncodeInput(channels: Float32Array[], sampleRateHz: number, format: WavFormat): { tag: number; bytes: number } {
   const layout = FORMAT_LAYOUT[format];
   if (!layout) throw new MelbookError(`encodeWav: unknown format ${JSON.stringify(format)}; use one of ${WAV_FORMATS.join(', ')}`);
   if (channels.length === 0 || channels.length > 0xffff) {
@@ -56,60 +87,53 @@ export function encodeWav(samples: Float32Array | Float32Array[], sampleRateHz: 
   if (!Number.isInteger(sampleRateHz) || sampleRateHz <= 0 || sampleRateHz > 0xffffffff) {
     throw new MelbookError(`encodeWav: sampleRateHz must be a positive integer, got ${sampleRateHz}`);
   }
+  return layout;
+}
 
-  const blockAlign = channels.length * layout.bytes;
-  const dataSize = frames * blockAlign;
-  const fmtSize = extensible ? 40 : layout.tag === 3 ? 18 : 16;
-  const withFact = extensible || layout.tag === 3; // the spec asks for `fact` on non-PCM formats
-  const headerSize = 12 + 8 + fmtSize + (withFact ? 12 : 0) + 8;
-  const total = headerSize + dataSize + (dataSize & 1);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+/** Little-endian writes into `out` at a moving position `p`. */
+class ByteWriter {
+  readonly view: DataView;
+  p = 0;
 
-  let p = 0;
-  const text = (s: string) => {
-    for (let i = 0; i < s.length; i++) out[p++] = s.charCodeAt(i);
-  };
-  const u16 = (v: number) => {
-    view.setUint16(p, v, true);
-    p += 2;
-  };
-  const u32 = (v: number) => {
-    view.setUint32(p, v, true);
-    p += 4;
-  };
-
-  text('RIFF');
-  u32(total - 8);
-  text('WAVE');
-  text('fmt ');
-  u32(fmtSize);
-  u16(extensible ? 0xfffe : layout.tag);
-  u16(channels.length);
-  u32(sampleRateHz);
-  u32(sampleRateHz * blockAlign);
-  u16(blockAlign);
-  u16(layout.bytes * 8);
-  if (fmtSize >= 18) u16(fmtSize - 18); // cbSize: bytes of extension that follow
-  if (extensible) {
-    u16(layout.bytes * 8); // valid bits per sample
-    u32(channels.length <= 2 ? (channels.length === 1 ? 0x4 : 0x3) : 0); // front centre / front L+R / unassigned
-    u16(layout.tag);
-    for (const b of GUID_TAIL) out[p++] = b;
+  constructor(readonly out: Uint8Array) {
+    this.view = new DataView(out.buffer);
   }
-  if (withFact) {
-    text('fact');
-    u32(4);
-    u32(frames);
-  }
-  text('data');
-  u32(dataSize);
 
-  const write = writer(format);
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < channels.length; c++, p += layout.bytes) write(view, p, channels[c][i]);
+  text(s: string): void {
+    for (let i = 0; i < s.length; i++) this.out[this.p++] = s.charCodeAt(i);
   }
-  return out;
+
+  u16(v: number): void {
+    this.view.setUint16(this.p, v, true);
+    this.p += 2;
+  }
+
+  u32(v: number): void {
+    this.view.setUint32(this.p, v, true);
+    this.p += 4;
+  }
+}
+
+/** The `fmt ` chunk: WAVEFORMATEX, or WAVEFORMATEXTENSIBLE when `extensible`. */
+function writeFmtChunk(
+  w: ByteWriter,
+  f: { fmtSize: number; extensible: boolean; layout: { tag: number; bytes: number }; channels: number; sampleRateHz: number; blockAlign: number },
+): void {
+  w.text('fmt ');
+  w.u32(f.fmtSize);
+  w.u16(f.extensible ? 0xfffe : f.layout.tag);
+  w.u16(f.channels);
+  w.u32(f.sampleRateHz);
+  w.u32(f.sampleRateHz * f.blockAlign);
+  w.u16(f.blockAlign);
+  w.u16(f.layout.bytes * 8);
+  if (f.fmtSize >= 18) w.u16(f.fmtSize - 18); // cbSize: bytes of extension that follow
+  if (f.extensible) {
+    w.u16(f.layout.bytes * 8); // valid bits per sample
+    w.u32(f.channels <= 2 ? (f.channels === 1 ? 0x4 : 0x3) : 0); // front centre / front L+R / unassigned
+    w.u16(f.layout.tag);
+    for (const b of GUID_TAIL) w.out[w.p++] = b;
+  }
 }
 
 type SampleWriter = (view: DataView, pos: number, x: number) => void;

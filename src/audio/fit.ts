@@ -1,7 +1,7 @@
 /**
  * Pad or trim a clip to a fixed number of samples, so every clip yields features of one shape.
  * Padding is zeros (silence). The defaults match the PyTorch reference
- * (/work/shared/bench/torch_fsdd.py: `w[:N]`, then zeros on the right).
+ * (`../shared/bench/torch_fsdd.py` next to the project: `w[:N]`, then zeros on the right).
  */
 import { MelbookError } from '../errors';
 
@@ -11,6 +11,8 @@ export type PadMode = (typeof PAD_MODES)[number];
 /** Which part of a too-long clip is kept. */
 export const TRIM_MODES = ['start', 'center', 'end'] as const;
 export type TrimMode = (typeof TRIM_MODES)[number];
+/** Defaults of `FitLengthOptions`, declared once: zeros after the audio, the start kept (the PyTorch reference). */
+export const FIT_DEFAULTS = { pad: 'end', trim: 'start' } as const satisfies Required<FitLengthOptions>;
 
 export interface FitLengthOptions {
   /**
@@ -31,8 +33,8 @@ export interface FitLengthOptions {
  *   `samples.length === length`, so callers may write to it).
  */
 export function fitLength(samples: Float32Array, length: number, options: FitLengthOptions = {}): Float32Array {
-  const pad = options.pad ?? 'end';
-  const trim = options.trim ?? 'start';
+  const pad = options.pad ?? FIT_DEFAULTS.pad;
+  const trim = options.trim ?? FIT_DEFAULTS.trim;
   if (!Number.isInteger(length) || length < 0) {
     throw new MelbookError(`fitLength: length must be a non-negative integer number of samples, got ${length}`);
   }

@@ -10,4 +10,5 @@ export {
   type ResampleOptions,
 } from './resample';
 export { fitLength, PAD_MODES, TRIM_MODES, type PadMode, type TrimMode, type FitLengthOptions } from './fit';
-export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './load';
+export { loadAudio, prepareAudio, readAudioFile, type LoadAudioOptions, type LoadedAudio, type PreparedAudio } from './load';
+export { AudioSettingsSchema, TrimSilenceSettingsSchema, clipLength, type AudioSettings, type TrimSilenceSettings } from './settings';

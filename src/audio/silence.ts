@@ -38,8 +38,12 @@ export type TrimEdges = (typeof TRIM_EDGES)[number];
 
 export type ResolvedTrimSilenceOptions = Required<TrimSilenceOptions>;
 
+/** Defaults of `TrimSilenceOptions`, declared once. */
+export const TRIM_SILENCE_DEFAULTS = { topDb: 30, frameLength: 256, hopLength: 64, edges: 'both', margin: 0 } as const satisfies ResolvedTrimSilenceOptions;
+
 export function resolveTrimSilenceOptions(options: TrimSilenceOptions = {}): ResolvedTrimSilenceOptions {
-  const r = { topDb: options.topDb ?? 30, frameLength: options.frameLength ?? 256, hopLength: options.hopLength ?? 64, edges: options.edges ?? 'both', margin: options.margin ?? 0 };
+  const d = TRIM_SILENCE_DEFAULTS;
+  const r = { topDb: options.topDb ?? d.topDb, frameLength: options.frameLength ?? d.frameLength, hopLength: options.hopLength ?? d.hopLength, edges: options.edges ?? d.edges, margin: options.margin ?? d.margin };
   if (!TRIM_EDGES.includes(r.edges)) throw new MelbookError(`trimSilence: edges must be one of ${TRIM_EDGES.join(', ')}, got ${JSON.stringify(r.edges)}`);
   if (!(r.topDb > 0) || !Number.isFinite(r.topDb)) throw new MelbookError(`trimSilence: topDb must be a positive number of dB, got ${r.topDb}`);
   for (const k of ['frameLength', 'hopLength'] as const) {

@@ -1,6 +1,27 @@
 /** `melbook data fsdd` and `melbook data verify`: get FSDD into recordings/ and check it. */
-import { fetchFsdd, createDownloadProgress, FSDD_ARCHIVE_URL } from '../data/fetch-fsdd';
+import type { Command } from 'commander';
+import { fetchFsdd, FSDD_ARCHIVE_URL } from '../data/fetch-fsdd';
+import { createDownloadProgress } from '../progress';
 import { verifyRecordings, assertVerified, DEFAULT_FSDD_CHECKSUMS_FILE } from '../data/checksums';
+import type { RunTask } from './options';
+
+export function registerDataCommand(program: Command, run: RunTask): void {
+  const data = program.command('data').description('get and check datasets');
+  data
+    .command('fsdd')
+    .description('download FSDD (pinned commit) into the recordings folder and verify every file by sha256')
+    .option('--dest <dir>', 'recordings folder', 'recordings')
+    .option('--url <url>', 'archive URL (a mirror, or a local server)')
+    .option('--checksums <file>', 'sha256 list (default: the one melbook ships)')
+    .option('--force', 'download again even if the folder verifies')
+    .action((opts) => run(() => fetchFsddCommand(opts)));
+  data
+    .command('verify')
+    .description('check a recordings folder against the shipped FSDD sha256 list')
+    .option('--dir <dir>', 'recordings folder', 'recordings')
+    .option('--checksums <file>', 'sha256 list')
+    .action((opts) => run(() => verifyCommand(opts)));
+}
 
 export async function fetchFsddCommand(opts: { dest: string; url?: string; force?: boolean; checksums?: string }): Promise<number> {
   const progress = createDownloadProgress(process.stderr);

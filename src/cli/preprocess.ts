@@ -1,8 +1,10 @@
 /** `melbook preprocess`: features for every clip, with progress and a report of skipped files. */
+import type { Command } from 'commander';
 import { loadPipelineConfig } from '../config/pipeline';
 import { preprocess, type PreprocessResult } from '../stages/preprocess';
-import { createProgress } from './progress';
+import { createProgress } from '../progress';
 import { listWavFiles } from '../data/labels';
+import { configOption, setOption, type RunTask } from './options';
 
 export interface PreprocessCommandOptions {
   config: string;
@@ -10,6 +12,18 @@ export interface PreprocessCommandOptions {
   strict?: boolean;
   recordings?: string;
   workers?: string;
+}
+
+export function registerPreprocessCommand(program: Command, run: RunTask): void {
+  program
+    .command('preprocess')
+    .description('decode every .wav, extract features, write one .npy per clip plus manifest.json and metadata.json')
+    .addOption(configOption())
+    .addOption(setOption())
+    .option('--recordings <dir>', 'recordings folder (overrides data.recordings)')
+    .option('--workers <n>', 'worker threads (0 = one per core)')
+    .option('--strict', 'exit non-zero when any clip is skipped')
+    .action((opts) => run(() => preprocessCommand(opts)));
 }
 
 export async function preprocessCommand(opts: PreprocessCommandOptions): Promise<number> {

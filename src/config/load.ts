@@ -37,7 +37,7 @@ export function parseConfigText<S extends z.ZodTypeAny>(
     const first = doc.errors[0];
     throw new ConfigError('', text.slice(first.pos[0], first.pos[0] + 40), `valid YAML (${first.message})`, { file: options.file });
   }
-  const raw = (doc.toJS() ?? {}) as unknown;
+  const raw = toPlain(doc, text, options.file);
   const withOverrides = applyOverrides(raw, options.overrides ?? [], options.file);
   return validate(withOverrides, schema, { file: options.file, doc, lineCounter });
 }
@@ -69,7 +69,7 @@ export function applyOverrides(raw: unknown, overrides: readonly string[], file?
     const eq = override.indexOf('=');
     if (eq <= 0) throw new ConfigError('--set', override, 'key.path=value, e.g. --set training.epochs=3', { file });
     const keys = override.slice(0, eq).trim().split('.');
-    const value = parseYamlValue(override.slice(eq + 1)) as unknown;
+    const value = overrideValue(override, eq, file);
     let node: Record<string, unknown> = root;
     for (const [i, key] of keys.entries()) {
       if (key === '' || key === '__proto__' || key === 'constructor' || key === 'prototype') {
@@ -84,6 +84,24 @@ export function applyOverrides(raw: unknown, overrides: readonly string[], file?
     }
   }
   return root;
+}
+
+/** The document as plain data; an alias without its anchor (or an alias bomb) is a ConfigError, not a crash. */
+function toPlain(doc: Document, text: string, file: string | undefined): unknown {
+  try {
+    return (doc.toJS() ?? {}) as unknown;
+  } catch (error) {
+    throw new ConfigError('', text.slice(0, 40), `valid YAML (${(error as Error).message})`, { file, cause: error });
+  }
+}
+
+/** The value after `=` of an override, parsed as YAML; unparsable text is a ConfigError naming the override. */
+function overrideValue(override: string, eq: number, file: string | undefined): unknown {
+  try {
+    return parseYamlValue(override.slice(eq + 1)) as unknown;
+  } catch (error) {
+    throw new ConfigError('--set', override, `a YAML value after "=" (${(error as Error).message.split('\n')[0]})`, { file, cause: error });
+  }
 }
 
 function describeIssue(issue: z.ZodIssue): string {

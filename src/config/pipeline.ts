@@ -5,15 +5,15 @@
  */
 import { z } from 'zod';
 import { DataSchema, EvaluationSchema, FeaturesSchema, PreprocessSchema, SplitSchema, TrackingSchema, TrainingSchema } from './schema';
-import { ModelSpecSchema, CompileSchema } from '../model/spec';
+import { ModelSpecSchema, CompileSchema, type ModelSpecInput } from '../model/spec';
 import { loadConfigFile, validate, type LoadConfigOptions } from './load';
 
 /** The seed assignment's network, used when a config has no `model` section. */
-export const SEED_MODEL = {
+export const SEED_MODEL: ModelSpecInput = {
   type: 'cnn',
   blocks: [1, 2, 3].map(() => ({ type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', pool: { type: 'max', size: 2 }, batchNorm: true })),
   dense: [{ units: 64, activation: 'relu', dropout: 0.3 }],
-} as const;
+};
 
 export const PipelineConfigSchema = z
   .object({
@@ -21,7 +21,7 @@ export const PipelineConfigSchema = z
     features: FeaturesSchema.default({ kind: 'mel' }),
     split: SplitSchema.default({}),
     preprocess: PreprocessSchema.default({}),
-    model: ModelSpecSchema.default(SEED_MODEL as unknown as z.input<typeof ModelSpecSchema>),
+    model: ModelSpecSchema.default(SEED_MODEL),
     training: TrainingSchema.merge(CompileSchema).default({}),
     evaluation: EvaluationSchema.default({}),
     tracking: TrackingSchema.default({}),

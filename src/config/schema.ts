@@ -6,14 +6,19 @@
  */
 import { z } from 'zod';
 import { NORMALIZATIONS } from '../features/normalize';
+import { FIT_DEFAULTS, PAD_MODES, TRIM_MODES } from '../audio/fit';
+import { TRIM_EDGES, TRIM_SILENCE_DEFAULTS } from '../audio/silence';
+import { MEL_NORMS, MEL_SCALES } from '../features/filterbank';
+import { MEL_DEFAULTS, MEL_OUTPUT_SCALES } from '../features/mel';
+import { MFCC_DEFAULTS } from '../features/mfcc';
+import { MEYDA_DEFAULTS, MEYDA_FEATURES } from '../features/meyda';
+import { DELTA_DEFAULTS, DELTA_MODES } from '../features/delta';
+import { BACKEND_PREFERENCES } from '../model/backend';
 
-export const PAD_MODES = ['end', 'center', 'start'] as const;
-export const TRIM_MODES = ['start', 'center', 'end'] as const;
+// Every value list and default of the audio, feature and backend settings is declared once, by
+// the module that implements it, and imported here. The split modes belong to this file: data/
+// (which splits) sits above config/ and takes its SplitOptions from SplitSchema.
 export const SPLIT_MODES = ['official', 'speaker', 'random'] as const;
-export const FEATURE_KINDS = ['mel', 'mfcc', 'meyda'] as const;
-export const MEL_SCALES = ['htk', 'slaney'] as const;
-export const FEATURE_SCALES = ['linear', 'log', 'db'] as const;
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -38,9 +43,9 @@ export const DataSchema = z
     /** Clip length in seconds after pad/trim. Default 1.0 s (keeps > 99 % of FSDD whole). */
     durationS: z.number().positive().max(600).default(1.0),
     /** Where zero padding goes on short clips. Default `end` (as the PyTorch yardstick). */
-    pad: z.enum(PAD_MODES).default('end'),
+    pad: z.enum(PAD_MODES).default(FIT_DEFAULTS.pad),
     /** Which part of a long clip is kept. Default `start`. */
-    trim: z.enum(TRIM_MODES).default('start'),
+    trim: z.enum(TRIM_MODES).default(FIT_DEFAULTS.trim),
     /**
      * Cut leading and trailing silence before pad/trim (frames quieter than `topDb` below the
      * loudest frame), or null to keep the clip as recorded. Default null.
@@ -48,15 +53,15 @@ export const DataSchema = z
     trimSilence: z
       .object({
         /** dB below the loudest frame under which a frame is silence. Default 30. */
-        topDb: z.number().positive().default(30),
+        topDb: z.number().positive().default(TRIM_SILENCE_DEFAULTS.topDb),
         /** RMS frame length in samples. Default 256. */
-        frameLength: positiveInt.default(256),
+        frameLength: positiveInt.default(TRIM_SILENCE_DEFAULTS.frameLength),
         /** Samples between RMS frames. Default 64. */
-        hopLength: positiveInt.default(64),
+        hopLength: positiveInt.default(TRIM_SILENCE_DEFAULTS.hopLength),
         /** `both`: leading and trailing silence; `start`: leading only (keeps quiet word endings). Default `both`. */
-        edges: z.enum(['both', 'start']).default('both'),
+        edges: z.enum(TRIM_EDGES).default(TRIM_SILENCE_DEFAULTS.edges),
         /** Samples kept on each side of the cut (fricative onsets are 30-40 dB below the vowel). Default 0. */
-        margin: z.number().int().nonnegative().default(0),
+        margin: z.number().int().nonnegative().default(TRIM_SILENCE_DEFAULTS.margin),
       })
       .strict()
       .nullable()
@@ -66,35 +71,35 @@ export const DataSchema = z
 
 const MelFields = {
   /** FFT size in samples (power of two). Default 256. */
-  nFft: positiveInt.default(256),
+  nFft: positiveInt.default(MEL_DEFAULTS.nFft),
   /** Window length in samples, at most nFft. Default nFft. */
   winLength: positiveInt.optional(),
   /** Hop between frames in samples. Default 128. */
-  hopLength: positiveInt.default(128),
+  hopLength: positiveInt.default(MEL_DEFAULTS.hopLength),
   /** Centre frames with reflect padding of nFft/2 on both sides. Default true. */
-  center: z.boolean().default(true),
+  center: z.boolean().default(MEL_DEFAULTS.center),
   /** Spectrogram power: 1 magnitude, 2 power. Default 2. */
-  power: z.union([z.literal(1), z.literal(2)]).default(2),
+  power: z.union([z.literal(1), z.literal(2)]).default(MEL_DEFAULTS.power),
   /** Number of mel bands. Default 64. */
-  nMels: positiveInt.default(64),
+  nMels: positiveInt.default(MEL_DEFAULTS.nMels),
   /** Lowest band edge in Hz. Default 0. */
-  fMinHz: z.number().nonnegative().default(0),
+  fMinHz: z.number().nonnegative().default(MEL_DEFAULTS.fMinHz),
   /** Highest band edge in Hz. Default sampleRateHz / 2. */
   fMaxHz: z.number().positive().optional(),
   /** Mel scale formula. Default `htk`. */
-  melScale: z.enum(MEL_SCALES).default('htk'),
+  melScale: z.enum(MEL_SCALES).default(MEL_DEFAULTS.melScale),
   /** `slaney` area normalisation of the filters, or null. Default null. */
-  norm: z.enum(['slaney']).nullable().default(null),
+  norm: z.enum(MEL_NORMS).nullable().default(MEL_DEFAULTS.norm),
   /** Output scale: `linear`, `log` (log(x + logOffset)) or `db` (powerToDb). Default `log`. */
-  scale: z.enum(FEATURE_SCALES).default('log'),
+  scale: z.enum(MEL_OUTPUT_SCALES).default(MEL_DEFAULTS.scale),
   /** Offset added before the natural log. Default 1e-6 (as the yardstick). */
-  logOffset: z.number().positive().default(1e-6),
+  logOffset: z.number().positive().default(MEL_DEFAULTS.logOffset),
   /** dB reference power. Default 1. */
-  dbRef: z.number().positive().default(1),
+  dbRef: z.number().positive().default(MEL_DEFAULTS.dbRef),
   /** dB floor on power. Default 1e-10. */
-  dbAmin: z.number().positive().default(1e-10),
+  dbAmin: z.number().positive().default(MEL_DEFAULTS.dbAmin),
   /** dB dynamic range kept below the max, or null. Default 80. */
-  dbTopDb: z.number().positive().nullable().default(80),
+  dbTopDb: z.number().positive().nullable().default(MEL_DEFAULTS.dbTopDb),
   /**
    * Time derivatives stacked under the features as extra rows ([x; delta; delta-delta]), or
    * null. Default null.
@@ -104,9 +109,9 @@ const MelFields = {
       /** 1: deltas; 2: deltas and delta-deltas. */
       order: z.union([z.literal(1), z.literal(2)]),
       /** Regression window in frames, odd and >= 3. Default 9 (librosa). */
-      width: z.number().int().min(3).refine((w) => w % 2 === 1, 'must be odd').default(9),
+      width: z.number().int().min(3).refine((w) => w % 2 === 1, 'must be odd').default(DELTA_DEFAULTS.width),
       /** Edges: `interp` (librosa) or `replicate` (torchaudio). Default `interp`. */
-      mode: z.enum(['interp', 'replicate']).default('interp'),
+      mode: z.enum(DELTA_MODES).default(DELTA_DEFAULTS.mode),
     })
     .strict()
     .nullable()
@@ -118,19 +123,19 @@ export const MfccFeaturesSchema = z
   .object({
     kind: z.literal('mfcc'),
     ...MelFields,
-    scale: z.enum(FEATURE_SCALES).default('db'),
+    scale: z.enum(MEL_OUTPUT_SCALES).default(MFCC_DEFAULTS.scale),
     /** Number of cepstral coefficients. Default 20. */
-    nMfcc: positiveInt.default(20),
+    nMfcc: positiveInt.default(MFCC_DEFAULTS.nMfcc),
   })
   .strict();
 export const MeydaFeaturesSchema = z
   .object({
     kind: z.literal('meyda'),
     /** meyda feature names, e.g. [rms, zcr, spectralCentroid]. */
-    features: z.array(z.string().min(1)).min(1),
-    nFft: positiveInt.default(256),
-    hopLength: positiveInt.default(128),
-    center: z.boolean().default(true),
+    features: z.array(z.enum(MEYDA_FEATURES)).min(1),
+    nFft: positiveInt.default(MEYDA_DEFAULTS.nFft),
+    hopLength: positiveInt.default(MEYDA_DEFAULTS.hopLength),
+    center: z.boolean().default(MEYDA_DEFAULTS.center),
   })
   .strict();
 
@@ -304,8 +309,8 @@ export const TrainingSchema = z
       })
       .strict()
       .default({}),
-    /** tfjs backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu. Env MELBOOK_BACKEND overrides. */
-    backend: z.enum(BACKENDS).default('auto'),
+    /** tfjs backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu. Env MELBOOK_BACKEND overrides it (see selectBackend). */
+    backend: z.enum(BACKEND_PREFERENCES).default('auto'),
   })
   .strict();
 

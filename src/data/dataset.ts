@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readNpySync } from '../features/npy';
 import { MelbookError } from '../errors';
 import { seededRandom, shuffled } from './random';
-import { mixupBatch } from './augment';
+import type { FeatureTransform } from './augment-features';
+import { mixupBatch } from './mixup';
 import { MANIFEST_FILE, METADATA_FILE, readManifest, readMetadata, type DatasetMetadata, type Manifest, type ManifestEntry } from './manifest';
 import type { SplitName } from './split';
 import { perUtteranceNormalize, NORMALIZATIONS, type Normalization } from '../features/normalize';
@@ -47,7 +48,7 @@ export interface DatasetOptions {
   /** mixup of each training batch with Beta(alpha, alpha) weights; 0 is off. Train split only, needs `labels: oneHot`. Default 0. */
   mixupAlpha?: number;
   /** Transform applied to each clip's features (training-time augmentation). Train split only. Default none. */
-  transform?: (features: Float32Array, entry: ManifestEntry, random: () => number) => Float32Array;
+  transform?: FeatureTransform;
 }
 
 type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOptions, 'transform'>;
@@ -58,7 +59,8 @@ type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOption
  */
 export interface Batch extends tf.TensorContainerObject {
   xs: tf.Tensor;
-  ys: tf.Tensor1D;
+  /** Class indices `[batch]` (labels: 'index'), or one-hot or mixup rows `[batch, classes]` (labels: 'oneHot'). */
+  ys: tf.Tensor1D | tf.Tensor2D;
 }
 
 export class AudioDataset {
@@ -167,11 +169,11 @@ export class AudioDataset {
             return { done: false, value: { xs: tf.tensor(xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor1d(ys, 'float32') } };
           }
           const mixed = opts.mixupAlpha > 0 ? mixupBatch(xs, ys, classes, opts.mixupAlpha, random) : { xs, ys: oneHotRows(ys, classes) };
-          return { done: false, value: { xs: tf.tensor(mixed.xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor2d(mixed.ys, [chunk.length, classes], 'float32') as unknown as tf.Tensor1D } };
+          return { done: false, value: { xs: tf.tensor(mixed.xs, [chunk.length, ...inputShape], 'float32'), ys: tf.tensor2d(mixed.ys, [chunk.length, classes], 'float32') } };
         },
       };
     };
-    return tf.data.generator(generator as unknown as () => Iterator<Batch>);
+    return tf.data.generator(generator);
   }
 
   /** Every clip of a split in memory, in manifest order (evaluation, small splits). */

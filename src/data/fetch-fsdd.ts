@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { SingleBar } from 'cli-progress';
 import { list as listTar, type ReadEntry } from 'tar';
 import { FetchError } from '../errors';
 import { writeFileAtomic as writeAtomic } from '../atomic-write';
+import type { DownloadProgress } from '../progress';
 import { DEFAULT_FSDD_CHECKSUMS_FILE, assertVerified, verifyRecordings, type VerificationReport } from './checksums';
 
 /** The FSDD commit whose recordings `data/fsdd-sha256.txt` lists. */
@@ -25,16 +25,6 @@ export const FSDD_REPOSITORY_URL = 'https://github.com/Jakobovski/free-spoken-di
 export const FSDD_ARCHIVE_URL = `${FSDD_REPOSITORY_URL}/archive/${FSDD_COMMIT}.tar.gz`;
 /** Name of the attribution file written next to the recordings. */
 export const FSDD_LICENSE_FILE = 'FSDD-LICENSE.md';
-
-/** One progress report of a running download. */
-export interface DownloadProgress {
-  /** Bytes received so far. */
-  receivedBytes: number;
-  /** Size announced by the server (Content-Length), when it sent one. */
-  totalBytes?: number;
-  /** Mean rate since the request started, in bytes per second. */
-  bytesPerSecond: number;
-}
 
 export interface FetchFsddOptions {
   /** Recordings folder to fill; created if needed. Default `recordings` (relative to the cwd). */
@@ -262,99 +252,4 @@ async function writeLicense(dest: string, url: string): Promise<void> {
   const text = licenseText(url);
   const current = await fs.readFile(path.join(dest, FSDD_LICENSE_FILE), 'utf8').catch(() => undefined);
   if (current !== text) await writeFileAtomic(dest, FSDD_LICENSE_FILE, Buffer.from(text));
-}
-
-export interface DownloadProgressReporterOptions {
-  /** Word shown before the figures. Default `FSDD`. */
-  label?: string;
-  /** Seconds between plain log lines when the stream is not a TTY. Default 5. */
-  logIntervalSeconds?: number;
-}
-
-/** Shows download progress on a stream: pass `onProgress` to {@link fetchFsdd}, call `stop` after. */
-export interface DownloadProgressReporter {
-  onProgress: (progress: DownloadProgress) => void;
-  /** Ends the bar (TTY) or prints the last line (otherwise). Safe to call more than once. */
-  stop: () => void;
-}
-
-/**
- * A progress display for the CLI. On a TTY: a bar with bytes, rate and ETA redrawn in place
- * (bytes and rate only when the server sent no size). Elsewhere (CI logs, pipes): one plain line
- * every `logIntervalSeconds` and one at the end.
- */
-export function createDownloadProgress(
-  stream: NodeJS.WriteStream,
-  options: DownloadProgressReporterOptions = {},
-): DownloadProgressReporter {
-  const label = options.label ?? 'FSDD';
-  const intervalMs = (options.logIntervalSeconds ?? 5) * 1000;
-  let last: DownloadProgress | undefined;
-  let stopped = false;
-
-  if (stream.isTTY) {
-    let bar: SingleBar | undefined;
-    return {
-      onProgress(progress) {
-        last = progress;
-        if (!bar) {
-          const format = progress.totalBytes
-            ? `${label} [{bar}] {percentage}% | {figures}`
-            : `${label} {figures}`;
-          bar = new SingleBar({ format, stream, barsize: 30, hideCursor: true, clearOnComplete: false });
-          bar.start(progress.totalBytes ?? 1, 0, { figures: describeProgress(progress) });
-        }
-        bar.update(progress.totalBytes ? progress.receivedBytes : 0, { figures: describeProgress(progress) });
-      },
-      stop() {
-        if (stopped) return;
-        stopped = true;
-        bar?.stop();
-      },
-    };
-  }
-
-  let lastLine = -Infinity;
-  return {
-    onProgress(progress) {
-      last = progress;
-      const now = performance.now();
-      if (now - lastLine < intervalMs) return;
-      lastLine = now;
-      stream.write(`${label}: ${describeProgress(progress)}\n`);
-    },
-    stop() {
-      if (stopped || !last) return;
-      stopped = true;
-      stream.write(`${label}: downloaded ${formatBytes(last.receivedBytes)} at ${formatBytes(last.bytesPerSecond)}/s\n`);
-    },
-  };
-}
-
-/** `3.1 MB / 10.2 MB | 1.4 MB/s | ETA 5s`, leaving out what the server did not tell. */
-export function describeProgress(progress: DownloadProgress): string {
-  const { receivedBytes, totalBytes, bytesPerSecond } = progress;
-  const parts = [totalBytes ? `${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}` : formatBytes(receivedBytes)];
-  parts.push(`${formatBytes(bytesPerSecond)}/s`);
-  if (totalBytes && bytesPerSecond > 0) {
-    parts.push(`ETA ${formatDuration(Math.max(0, totalBytes - receivedBytes) / bytesPerSecond)}`);
-  }
-  return parts.join(' | ');
-}
-
-/** Decimal units (kB = 1000 bytes), one decimal from kB up. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function formatDuration(seconds: number): string {
-  const s = Math.ceil(seconds);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }

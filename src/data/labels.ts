@@ -39,7 +39,8 @@ export function listWavFiles(dir: string, layout: LabelOptions['layout']): strin
   }
   const files = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.wav'))
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    // parentPath arrived in Node 20.12; earlier 20.x name the same folder `path`.
+    .map((e) => join(e.parentPath ?? e.path, e.name))
     // Symlinked recordings are welcome; a dangling link or a link to a folder is not a clip.
     .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile() ?? false);
   return files.sort();

@@ -4,11 +4,13 @@
  * Later stages read sizes and shapes from here, never from constants.
  */
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { writeFileAtomicSync } from '../atomic-write';
-import { MelbookError } from '../errors';
+import { MelbookError, StaleMetadataError } from '../errors';
 import type { SplitName } from './split';
-import type { LoadAudioOptions } from '../audio/load';
-import type { PadMode, TrimMode } from '../audio/fit';
+import { AudioSettingsSchema } from '../audio/settings';
+import { FeatureSpecSchema } from '../features/spec';
+import { PreprocessSchema, SplitSchema } from '../config/schema';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const METADATA_FILE = 'metadata.json';
@@ -50,65 +52,70 @@ export interface Manifest {
 }
 
 /** Global and per-row (per mel band) statistics of the training split's features. */
-export interface NormalizationStats {
-  /** Which split they come from: always `train`. */
-  split: 'train';
-  /** Number of values summed. */
-  count: number;
-  mean: number;
-  std: number;
-  /** Per first-axis row (e.g. per mel band), over all frames of all training clips. */
-  rowMean: number[];
-  rowStd: number[];
-}
+export const NormalizationStatsSchema = z
+  .object({
+    /** Which split they come from: always `train`. */
+    split: z.literal('train'),
+    /** Number of values summed. */
+    count: z.number().int().nonnegative(),
+    mean: z.number(),
+    std: z.number(),
+    /** Per first-axis row (e.g. per mel band), over all frames of all training clips. */
+    rowMean: z.array(z.number()),
+    rowStd: z.array(z.number()),
+  })
+  .strict();
+export type NormalizationStats = z.infer<typeof NormalizationStatsSchema>;
 
-export interface SkippedClip {
-  file: string;
-  reason: string;
-}
+const SkippedClipSchema = z.object({ file: z.string(), reason: z.string() }).strict();
+export type SkippedClip = z.infer<typeof SkippedClipSchema>;
 
-export interface DatasetMetadata {
-  version: 1;
-  createdAt: string;
-  featureKey: string;
-  /** Full parameter set of the extractor (its describe()). */
-  features: Record<string, unknown>;
-  /** Audio loading parameters used before extraction. */
-  audio: { sampleRateHz: number; durationS: number; pad: string; trim: string; trimSilence?: { topDb?: number; frameLength?: number; hopLength?: number; edges?: 'both' | 'start'; margin?: number } };
-  /**
-   * Absolute path of the recordings folder preprocess read; entry ids are relative to it. Lets
-   * notebooks find a clip's audio whatever folder they run in. Absent in older feature folders.
-   */
-  recordingsDir?: string;
-  /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */
-  augment?: { copies: number; seed: number; speed: Record<string, number>; noise: Record<string, number> };
-  /** Shape of one feature array, e.g. [64, 63]. */
-  featureShape: number[];
-  /** Model input shape: featureShape plus a channel axis, e.g. [64, 63, 1]. */
-  inputShape: number[];
-  classNames: string[];
-  speakers: string[];
-  counts: { total: number; bySplit: Record<SplitName, number>; byClass: Record<SplitName, Record<string, number>> };
-  split: Record<string, unknown>;
-  normalization: NormalizationStats;
-  skipped: SkippedClip[];
-}
+const perSplit = <T extends z.ZodTypeAny>(value: T) => z.object({ train: value, validation: value, test: value }).strict();
+const shape = z.array(z.number().int().positive()).min(1);
+
+/** metadata.json: what preprocess leaves for the later stages. */
+export const DatasetMetadataSchema = z
+  .object({
+    version: z.literal(1),
+    createdAt: z.string(),
+    featureKey: z.string().min(1),
+    /** Full parameter set of the extractor (its describe()). */
+    features: FeatureSpecSchema,
+    /** Audio loading settings used before extraction. */
+    audio: AudioSettingsSchema,
+    /**
+     * Absolute path of the recordings folder preprocess read; entry ids are relative to it. Lets
+     * notebooks find a clip's audio whatever folder they run in. Absent in older feature folders.
+     */
+    recordingsDir: z.string().optional(),
+    /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */
+    augment: PreprocessSchema.shape.augment.optional(),
+    /** Shape of one feature array, e.g. [64, 63]. */
+    featureShape: shape,
+    /** Model input shape: featureShape plus a channel axis, e.g. [64, 63, 1]. */
+    inputShape: shape,
+    classNames: z.array(z.string()),
+    speakers: z.array(z.string()),
+    counts: z
+      .object({ total: z.number().int().nonnegative(), bySplit: perSplit(z.number().int().nonnegative()), byClass: perSplit(z.record(z.number())) })
+      .strict(),
+    /** The `split` section of the config the splits were drawn with. */
+    split: SplitSchema,
+    normalization: NormalizationStatsSchema,
+    skipped: z.array(SkippedClipSchema),
+  })
+  .strict();
+export type DatasetMetadata = z.infer<typeof DatasetMetadataSchema>;
 
 /**
- * The `loadAudio` options that load a file the way preprocess did (rate, length, pad/trim,
- * silence trimming), so predict and the notebooks hear what training heard.
+ * Check JSON that melbook wrote earlier against the schema this version writes; a mismatch is
+ * `stale(file, problem)`, an error that says how to write the file afresh.
  */
-export function audioLoadOptions(audio: DatasetMetadata['audio']): LoadAudioOptions {
-  return { sampleRateHz: audio.sampleRateHz, durationS: audio.durationS, pad: audio.pad as PadMode, trim: audio.trim as TrimMode, trimSilence: audio.trimSilence };
-}
-
-/**
- * How many equal stacks of rows the features have: 1, plus 1 per delta order (`features.deltas`
- * stacks the deltas under the bands). Row-wise augmentations treat each stack alike.
- */
-export function featureRowBlocks(metadata: Pick<DatasetMetadata, 'features'>): number {
-  const deltas = metadata.features.deltas as { order?: number } | null | undefined;
-  return 1 + (deltas?.order ?? 0);
+export function checkStored<S extends z.ZodTypeAny>(schema: S, value: unknown, file: string, stale: (file: string, problem: string) => Error): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw stale(file, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
 
 /** Write JSON atomically: a temporary file in the same folder, then rename. */
@@ -135,8 +142,9 @@ export function readManifest(path: string): Manifest {
   return readJson<Manifest>(path, 'manifest');
 }
 
+/** Read and check a metadata.json; one this version does not write is a StaleMetadataError. */
 export function readMetadata(path: string): DatasetMetadata {
-  return readJson<DatasetMetadata>(path, 'dataset metadata');
+  return checkStored(DatasetMetadataSchema, readJson<unknown>(path, 'dataset metadata'), path, (file, problem) => new StaleMetadataError(file, problem));
 }
 
 /** Accumulates sums of features row by row, in float64, to give mean and std. */

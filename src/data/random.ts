@@ -21,3 +21,22 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return out;
 }
+
+/** A source of uniform numbers in [0, 1), e.g. `seededRandom(seed)`. */
+export type Random = () => number;
+
+/** Standard normal draws by the Box-Muller transform, two per pair of uniforms. */
+export function gaussianSource(random: Random): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const z = spare;
+      spare = undefined;
+      return z;
+    }
+    const radius = Math.sqrt(-2 * Math.log(1 - random())); // 1 - U is in (0, 1]: no log(0)
+    const angle = 2 * Math.PI * random();
+    spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  };
+}

@@ -6,25 +6,13 @@
 import { ConfigError } from '../errors';
 import { seededRandom, shuffled } from './random';
 import type { ClipSource } from './labels';
+import type { SplitConfig } from '../config/schema';
 
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
 
-/** How clips are split. */
-export interface SplitOptions {
-  /** `official`: takes 0..officialMaxTestTake are test; `speaker`: testSpeaker's clips are test; `random`: stratified testFraction. */
-  mode: 'official' | 'speaker' | 'random';
-  /** Highest take number in test with mode `official`. Default 4 (FSDD). */
-  officialMaxTestTake: number;
-  /** Held-out speaker with mode `speaker`. */
-  testSpeaker?: string;
-  /** Fraction of each class in test with mode `random`, in (0, 1). */
-  testFraction: number;
-  /** Fraction of each class of the non-test clips used for validation, in [0, 1). */
-  validationFraction: number;
-  /** Seed of every random choice. */
-  seed: number;
-}
+/** How clips are split: the `split` section of the config, defaults applied (see SplitSchema). */
+export type SplitOptions = SplitConfig;
 
 /** Split a clip list; returns the split of each clip, in the order given. */
 export function assignSplits(clips: readonly ClipSource[], options: SplitOptions): SplitName[] {

@@ -29,6 +29,10 @@ import { checkFeatureShape, type FeatureShape } from './normalize';
 /** Edge handling, from one list so the union cannot drift. */
 export const DELTA_MODES = ['interp', 'replicate'] as const;
 export type DeltaMode = (typeof DELTA_MODES)[number];
+/** Delta orders: 1 deltas, 2 deltas and delta-deltas (0, none, is no stacking at all). */
+export const DELTA_ORDERS = [1, 2] as const;
+/** Defaults of the regression, declared once: librosa's window and edge convention. */
+export const DELTA_DEFAULTS = { width: 9, mode: 'interp' } as const;
 
 export interface DeltaOptions {
   /** Frames in the regression window, odd and >= 3. Default 9 (librosa); torchaudio's default is 5. */
@@ -45,9 +49,9 @@ export interface DeltaOptions {
  *   (per frame squared for order 2). Accumulates in float64.
  */
 export function deltas(x: Float32Array, shape: FeatureShape, options: DeltaOptions = {}): Float32Array {
-  const width = options.width ?? 9;
+  const width = options.width ?? DELTA_DEFAULTS.width;
   const order = options.order ?? 1;
-  const mode = options.mode ?? 'interp';
+  const mode = options.mode ?? DELTA_DEFAULTS.mode;
   checkFeatureShape('deltas', x.length, shape);
   if (!Number.isInteger(width) || width < 3 || width % 2 === 0) {
     throw new MelbookError(`deltas: width must be an odd integer >= 3 frames, got ${width}`);

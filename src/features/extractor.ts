@@ -9,7 +9,10 @@ import { ConfigError } from '../errors';
 import { MelPlan, type MelSpectrogramOptions } from './mel';
 import { MeydaPlan, type MeydaFeaturesOptions, meydaRowNames } from './meyda';
 import { MfccPlan, type MfccOptions } from './mfcc';
-import { stackDeltas, stackedDeltaShape, DELTA_MODES, type DeltaMode } from './delta';
+import { stackDeltas, stackedDeltaShape, DELTA_DEFAULTS, DELTA_MODES, DELTA_ORDERS, type DeltaMode } from './delta';
+import { FEATURES_VERSION, type FeatureSpec, type MelFeatureSpec, type MeydaFeatureSpec, type MfccFeatureSpec } from './spec';
+
+export { FEATURES_VERSION };
 
 /** A feature array: row-major data with an explicit shape (features first, frames last). */
 export interface FeatureArray {
@@ -18,12 +21,11 @@ export interface FeatureArray {
 }
 
 export interface Extractor {
-  /** 'mel', 'mfcc' or 'meyda'. */
-  readonly kind: string;
+  readonly kind: ExtractorKind;
   /** Features of a mono signal sampled at `sampleRateHz` (must equal the configured rate). */
   extract(samples: Float32Array, sampleRateHz: number): FeatureArray;
-  /** Full resolved parameter set including kind and version, in a stable key order. */
-  describe(): Record<string, unknown>;
+  /** Full resolved parameter set including kind and version, in a stable key order: the spec `createExtractor` rebuilds it from. */
+  describe(): FeatureSpec;
   /** Shape `extract` returns for a signal of `nSamples` samples. */
   outputShape(nSamples: number): number[];
 }
@@ -31,11 +33,6 @@ export interface Extractor {
 export const EXTRACTOR_KINDS = ['mel', 'mfcc', 'meyda'] as const;
 export type ExtractorKind = (typeof EXTRACTOR_KINDS)[number];
 
-/**
- * Version of the feature implementations, part of every `describe()` and so of every cache key.
- * Bump it when a change alters the numbers produced for the same parameters.
- */
-export const FEATURES_VERSION = 1;
 
 /** Called with a message for degenerate but legal settings (e.g. an empty mel filter). */
 export type WarningHandler = (message: string) => void;
@@ -64,9 +61,7 @@ abstract class PlanExtractor<O extends { sampleRateHz: number }> implements Extr
     checkRate(this.plan.options.sampleRateHz, sampleRateHz);
     return this.plan.run(samples);
   }
-  describe(): Record<string, unknown> {
-    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
-  }
+  abstract describe(): FeatureSpec;
   outputShape(nSamples: number): number[] {
     return this.plan.outputShape(nSamples);
   }
@@ -78,6 +73,9 @@ export class MelSpectrogram extends PlanExtractor<MelPlan['options']> {
   constructor(options: MelSpectrogramOptions = {}, onWarning?: WarningHandler) {
     super(new MelPlan(options, onWarning));
   }
+  describe(): MelFeatureSpec {
+    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
+  }
 }
 
 /** MFCCs over the dB mel spectrogram, shape [nMfcc, nFrames]. */
@@ -86,6 +84,9 @@ export class Mfcc extends PlanExtractor<MfccPlan['options']> {
   constructor(options: MfccOptions = {}, onWarning?: WarningHandler) {
     super(new MfccPlan(options, onWarning));
   }
+  describe(): MfccFeatureSpec {
+    return { kind: this.kind, version: FEATURES_VERSION, ...this.plan.options };
+  }
 }
 
 /** meyda frame features stacked as rows, shape [nRows, nFrames] (row names: `rowNames`). */
@@ -93,6 +94,10 @@ export class MeydaFeatures extends PlanExtractor<MeydaPlan['options']> {
   readonly kind = 'meyda';
   constructor(options: MeydaFeaturesOptions) {
     super(new MeydaPlan(options));
+  }
+  describe(): MeydaFeatureSpec {
+    const o = this.plan.options;
+    return { kind: this.kind, version: FEATURES_VERSION, ...o, features: [...o.features] };
   }
   /** What each output row holds, e.g. ['rms', 'chroma[0]', ...]. */
   get rowNames(): string[] {
@@ -104,9 +109,9 @@ export class MeydaFeatures extends PlanExtractor<MeydaPlan['options']> {
 export interface DeltaFeatureOptions {
   /** 0 (off), 1 (deltas) or 2 (deltas and delta-deltas). */
   order: 0 | 1 | 2;
-  /** Regression window in frames (odd, >= 3). Default 9 (librosa). */
+  /** Regression window in frames (odd, >= 3). Default `DELTA_DEFAULTS.width` (9, librosa). */
   width?: number;
-  /** Edge convention: `interp` (librosa) or `replicate` (torchaudio). Default `interp`. */
+  /** Edge convention: `interp` (librosa) or `replicate` (torchaudio). Default `DELTA_DEFAULTS.mode` (`interp`). */
   mode?: DeltaMode;
 }
 
@@ -116,13 +121,14 @@ export interface DeltaFeatureOptions {
  * so its features get their own cache key.
  */
 export class WithDeltas implements Extractor {
-  readonly options: Required<DeltaFeatureOptions>;
+  readonly options: Required<DeltaFeatureOptions> & { order: 1 | 2 };
   constructor(readonly inner: Extractor, options: DeltaFeatureOptions) {
-    this.options = { order: options.order, width: options.width ?? 9, mode: options.mode ?? 'interp' };
-    if (![1, 2].includes(this.options.order)) throw new ConfigError('deltas.order', options.order, 'use 1 (deltas) or 2 (deltas and delta-deltas); 0 means no WithDeltas');
+    const order = options.order;
+    if (!isDeltaOrder(order)) throw new ConfigError('deltas.order', order, 'use 1 (deltas) or 2 (deltas and delta-deltas); 0 means no WithDeltas');
+    this.options = { order, width: options.width ?? DELTA_DEFAULTS.width, mode: options.mode ?? DELTA_DEFAULTS.mode };
     if (!DELTA_MODES.includes(this.options.mode)) throw new ConfigError('deltas.mode', options.mode, `use one of ${DELTA_MODES.join(', ')}`);
   }
-  get kind(): string {
+  get kind(): ExtractorKind {
     return this.inner.kind;
   }
   extract(samples: Float32Array, sampleRateHz: number): FeatureArray {
@@ -130,7 +136,7 @@ export class WithDeltas implements Extractor {
     const shape = [base.shape[0], base.shape[1]] as const;
     return { data: stackDeltas(base.data, shape, this.options.order, { width: this.options.width, mode: this.options.mode }), shape: stackedDeltaShape(shape, this.options.order) };
   }
-  describe(): Record<string, unknown> {
+  describe(): FeatureSpec {
     return { ...this.inner.describe(), deltas: { ...this.options } };
   }
   outputShape(nSamples: number): number[] {
@@ -139,7 +145,11 @@ export class WithDeltas implements Extractor {
   }
 }
 
-/** Plain-data description of an extractor, as written in a config file. */
+function isDeltaOrder(order: number): order is 1 | 2 {
+  return (DELTA_ORDERS as readonly number[]).includes(order);
+}
+
+/** Plain-data description of an extractor: a config's feature section with the rate, or a FeatureSpec. */
 export type ExtractorSpec = (
   | ({ kind: 'mel' } & MelSpectrogramOptions)
   | ({ kind: 'mfcc' } & MfccOptions)

@@ -21,7 +21,9 @@ import { ConfigError } from '../errors';
 
 export const MEL_SCALES = ['htk', 'slaney'] as const;
 export type MelScale = (typeof MEL_SCALES)[number];
-export type MelNorm = null | 'slaney';
+/** Filter normalisations besides none (null): `slaney` gives each filter equal area. */
+export const MEL_NORMS = ['slaney'] as const;
+export type MelNorm = null | (typeof MEL_NORMS)[number];
 
 /** Slaney (Auditory Toolbox) scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above. */
 const SLANEY_F_SP = 200 / 3;

@@ -22,4 +22,8 @@ export {
   type FeatureArray, type Extractor, type ExtractorKind, type ExtractorSpec, type WarningHandler, EXTRACTOR_KINDS,
   FEATURES_VERSION, MelSpectrogram, Mfcc, MeydaFeatures, createExtractor, canonicalJson, cacheKey,
 } from './extractor';
+export {
+  FeatureSpecSchema, MelFeatureSpecSchema, MfccFeatureSpecSchema, MeydaFeatureSpecSchema, DeltaSpecSchema, featureRowBlocks,
+  type FeatureSpec, type MelFeatureSpec, type MfccFeatureSpec, type MeydaFeatureSpec, type DeltaSpec,
+} from './spec';
 export { type NpyArray, encodeNpy, decodeNpy, writeNpy, writeNpySync, readNpy, readNpySync } from './npy';

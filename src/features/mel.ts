@@ -49,33 +49,55 @@ export interface MelSpectrogramOptions {
   dbTopDb?: number | null;
 }
 
+/**
+ * The defaults of `MelSpectrogramOptions`, declared once: the resolver and the YAML schema
+ * (config/schema.ts) both read them. They are the PyTorch yardstick's settings
+ * (/work/shared/bench/torch_fsdd.py). fMaxHz defaults to sampleRateHz / 2, winLength to nFft.
+ */
+export const MEL_DEFAULTS = {
+  sampleRateHz: 8000,
+  nFft: 256,
+  hopLength: 128,
+  center: true,
+  power: 2,
+  nMels: 64,
+  fMinHz: 0,
+  melScale: 'htk',
+  norm: null,
+  scale: 'log',
+  logOffset: 1e-6,
+  dbRef: 1,
+  dbAmin: 1e-10,
+  dbTopDb: 80,
+} as const satisfies Omit<Required<MelSpectrogramOptions>, 'winLength' | 'padMode' | 'fMaxHz'>;
+
 /** All options with defaults applied (fMaxHz resolved against the sample rate). */
 export type ResolvedMelSpectrogramOptions = Required<MelSpectrogramOptions>;
 
-/** Defaults: the settings of the PyTorch yardstick (/work/shared/bench/torch_fsdd.py). */
+/** Defaults: the settings of the PyTorch yardstick (`../shared/bench/torch_fsdd.py` next to the project). */
 export function resolveMelSpectrogramOptions(options: MelSpectrogramOptions = {}): ResolvedMelSpectrogramOptions {
-  const sampleRateHz = options.sampleRateHz ?? 8000;
+  const sampleRateHz = options.sampleRateHz ?? MEL_DEFAULTS.sampleRateHz;
   if (!(sampleRateHz > 0)) throw new ConfigError('sampleRateHz', sampleRateHz, 'expected a positive sample rate in Hz');
   const stft = resolveStftOptions({
-    nFft: options.nFft ?? 256,
+    nFft: options.nFft ?? MEL_DEFAULTS.nFft,
     winLength: options.winLength,
-    hopLength: options.hopLength ?? 128,
-    center: options.center,
+    hopLength: options.hopLength ?? MEL_DEFAULTS.hopLength,
+    center: options.center ?? MEL_DEFAULTS.center,
     padMode: options.padMode,
-    power: options.power,
+    power: options.power ?? MEL_DEFAULTS.power,
   });
-  const nMels = options.nMels ?? 64;
-  const melScale = options.melScale ?? 'htk';
+  const nMels = options.nMels ?? MEL_DEFAULTS.nMels;
+  const melScale = options.melScale ?? MEL_DEFAULTS.melScale;
   if (!MEL_SCALES.includes(melScale)) throw new ConfigError('melScale', melScale, `expected one of ${MEL_SCALES.join(', ')}`);
-  const scale = options.scale ?? 'log';
+  const scale = options.scale ?? MEL_DEFAULTS.scale;
   if (!MEL_OUTPUT_SCALES.includes(scale)) throw new ConfigError('scale', scale, `expected one of ${MEL_OUTPUT_SCALES.join(', ')}`);
-  const logOffset = options.logOffset ?? 1e-6;
+  const logOffset = options.logOffset ?? MEL_DEFAULTS.logOffset;
   if (!(logOffset > 0)) throw new ConfigError('logOffset', logOffset, 'expected a positive offset, e.g. 1e-6');
-  const dbRef = options.dbRef ?? 1;
+  const dbRef = options.dbRef ?? MEL_DEFAULTS.dbRef;
   if (dbRef !== 'max' && !(dbRef > 0)) throw new ConfigError('dbRef', dbRef, "expected a positive reference or 'max'");
-  const dbAmin = options.dbAmin ?? 1e-10;
+  const dbAmin = options.dbAmin ?? MEL_DEFAULTS.dbAmin;
   if (!(dbAmin > 0)) throw new ConfigError('dbAmin', dbAmin, 'expected a positive floor, e.g. 1e-10');
-  const dbTopDb = options.dbTopDb === undefined ? 80 : options.dbTopDb;
+  const dbTopDb = options.dbTopDb === undefined ? MEL_DEFAULTS.dbTopDb : options.dbTopDb;
   if (dbTopDb !== null && !(dbTopDb >= 0)) throw new ConfigError('dbTopDb', dbTopDb, 'expected a non-negative number of dB or null');
   return {
     sampleRateHz,
@@ -86,10 +108,10 @@ export function resolveMelSpectrogramOptions(options: MelSpectrogramOptions = {}
     padMode: stft.padMode,
     power: stft.power,
     nMels,
-    fMinHz: options.fMinHz ?? 0,
+    fMinHz: options.fMinHz ?? MEL_DEFAULTS.fMinHz,
     fMaxHz: options.fMaxHz ?? sampleRateHz / 2,
     melScale,
-    norm: options.norm ?? null,
+    norm: options.norm ?? MEL_DEFAULTS.norm,
     scale,
     logOffset,
     dbRef,

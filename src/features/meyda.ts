@@ -53,36 +53,43 @@ export interface MeydaFeaturesOptions {
 
 export type ResolvedMeydaFeaturesOptions = Required<MeydaFeaturesOptions>;
 
+/** Defaults of `MeydaFeaturesOptions`, declared once (the band counts are meyda's own). */
+export const MEYDA_DEFAULTS = {
+  sampleRateHz: 8000, nFft: 256, hopLength: 128, center: true, padMode: 'reflect', windowingFunction: 'hanning',
+  nMfcc: 13, melBands: 26, chromaBands: 12, barkBands: 24,
+} as const satisfies Omit<ResolvedMeydaFeaturesOptions, 'features'>;
+
 export function resolveMeydaFeaturesOptions(options: MeydaFeaturesOptions): ResolvedMeydaFeaturesOptions {
   const features = options.features;
   if (!Array.isArray(features) || features.length === 0) throw new ConfigError('features', features, 'expected a non-empty list of meyda feature names');
   for (const [i, f] of features.entries()) {
     if (!MEYDA_FEATURES.includes(f)) throw new ConfigError(`features.${i}`, f, `expected one of ${MEYDA_FEATURES.join(', ')}`);
   }
-  const nFft = options.nFft ?? 256;
+  const d = MEYDA_DEFAULTS;
+  const nFft = options.nFft ?? d.nFft;
   if (!Number.isInteger(nFft) || nFft < 2 || (nFft & (nFft - 1)) !== 0) throw new ConfigError('nFft', nFft, 'meyda needs a power-of-two frame length, e.g. 256 or 512');
   const intIn = (path: string, value: number, lo: number, hi: number): number => {
     if (!Number.isInteger(value) || value < lo || value > hi) throw new ConfigError(path, value, `expected an integer in [${lo}, ${hi}]`);
     return value;
   };
-  const sampleRateHz = options.sampleRateHz ?? 8000;
+  const sampleRateHz = options.sampleRateHz ?? d.sampleRateHz;
   if (!(sampleRateHz > 0)) throw new ConfigError('sampleRateHz', sampleRateHz, 'expected a positive sample rate in Hz');
-  const padMode = options.padMode ?? 'reflect';
+  const padMode = options.padMode ?? d.padMode;
   if (!PAD_MODES.includes(padMode)) throw new ConfigError('padMode', padMode, `expected one of ${PAD_MODES.join(', ')}`);
-  const windowingFunction = options.windowingFunction ?? 'hanning';
+  const windowingFunction = options.windowingFunction ?? d.windowingFunction;
   if (!MEYDA_WINDOWS.includes(windowingFunction)) throw new ConfigError('windowingFunction', windowingFunction, `expected one of ${MEYDA_WINDOWS.join(', ')}`);
   return {
     features: [...features],
     sampleRateHz,
     nFft,
-    hopLength: intIn('hopLength', options.hopLength ?? 128, 1, Number.MAX_SAFE_INTEGER),
-    center: options.center ?? true,
+    hopLength: intIn('hopLength', options.hopLength ?? d.hopLength, 1, Number.MAX_SAFE_INTEGER),
+    center: options.center ?? d.center,
     padMode,
     windowingFunction,
-    nMfcc: intIn('nMfcc', options.nMfcc ?? 13, 1, 40),
-    melBands: intIn('melBands', options.melBands ?? 26, 1, 1024),
-    chromaBands: intIn('chromaBands', options.chromaBands ?? 12, 1, 1024),
-    barkBands: intIn('barkBands', options.barkBands ?? 24, 1, 1024),
+    nMfcc: intIn('nMfcc', options.nMfcc ?? d.nMfcc, 1, 40),
+    melBands: intIn('melBands', options.melBands ?? d.melBands, 1, 1024),
+    chromaBands: intIn('chromaBands', options.chromaBands ?? d.chromaBands, 1, 1024),
+    barkBands: intIn('barkBands', options.barkBands ?? d.barkBands, 1, 1024),
   };
 }
 
@@ -158,7 +165,9 @@ export class MeydaPlan {
     const features = o.features as MeydaFeatureName[];
     for (let t = 0; t < nFrames; t++) {
       const frame = this.padded.subarray(t * o.hopLength, t * o.hopLength + o.nFft);
-      const values = m.extract(features, frame) as unknown as Record<string, unknown>;
+      // meyda's result type lists most features but not melBands; each value is checked in writeFeature.
+      const values: Readonly<Record<string, unknown>> | null = m.extract(features, frame);
+      if (!values) throw new MelbookError(`meyda returned no features for [${features.join(', ')}] at frame ${t}`);
       let row = 0;
       for (const f of features) row = writeFeature(data, row, t, nFrames, f, values[f]);
       if (row !== nRows) throw new MelbookError(`meyda returned ${row} values per frame for [${features.join(', ')}], expected ${nRows}`);

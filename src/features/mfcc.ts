@@ -9,6 +9,9 @@ import { MEL_OUTPUT_SCALES, type MelOutputScale, MelPlan, type MelSpectrogramOpt
 export const DCT_NORMS = ['ortho', null] as const;
 export type DctNorm = (typeof DCT_NORMS)[number];
 
+/** The MFCC defaults that differ from the mel spectrogram's (`MEL_DEFAULTS`), declared once. */
+export const MFCC_DEFAULTS = { nMfcc: 20, scale: 'db', dctNorm: 'ortho' } as const;
+
 /**
  * DCT-II matrix. Output: row-major Float32Array of shape [nMfcc, nMels] (torchaudio's create_dct
  * returns the transpose). Row k: cos(pi / nMels * (n + 0.5) * k); 'ortho' scales by sqrt(2 / nMels)
@@ -42,10 +45,10 @@ export interface MfccOptions extends MelSpectrogramOptions {
 export type ResolvedMfccOptions = ResolvedMelSpectrogramOptions & { nMfcc: number; dctNorm: DctNorm };
 
 export function resolveMfccOptions(options: MfccOptions = {}): ResolvedMfccOptions {
-  const mel = resolveMelSpectrogramOptions({ ...options, scale: options.scale ?? 'db' });
-  const nMfcc = options.nMfcc ?? 20;
+  const mel = resolveMelSpectrogramOptions({ ...options, scale: options.scale ?? MFCC_DEFAULTS.scale });
+  const nMfcc = options.nMfcc ?? MFCC_DEFAULTS.nMfcc;
   if (!Number.isInteger(nMfcc) || nMfcc < 1 || nMfcc > mel.nMels) throw new ConfigError('nMfcc', nMfcc, `expected an integer in [1, nMels = ${mel.nMels}]`);
-  const dctNorm = options.dctNorm === undefined ? 'ortho' : options.dctNorm;
+  const dctNorm = options.dctNorm === undefined ? MFCC_DEFAULTS.dctNorm : options.dctNorm;
   if (!DCT_NORMS.includes(dctNorm)) throw new ConfigError('dctNorm', dctNorm, "expected 'ortho' or null");
   if (!MEL_OUTPUT_SCALES.includes(mel.scale)) throw new ConfigError('scale', mel.scale, `expected one of ${MEL_OUTPUT_SCALES.join(', ')}`);
   return { ...mel, nMfcc, dctNorm };

@@ -128,6 +128,8 @@ function parseHeader(text: string, file: string): ParsedHeader {
     const token = part.trim().replace(/L$/, ''); // Python 2 long literals: (3L, 4L)
     if (token === '') continue;
     if (!/^\d+$/.test(token)) throw new NpyFormatError(file, `shape (${shapeMatch[1]}) has a non-integer dimension ${JSON.stringify(token)}`);
+    // numpy itself refuses dimensions beyond intp; past 2^53 a Number no longer counts exactly.
+    if (!Number.isSafeInteger(Number(token))) throw new NpyFormatError(file, `shape (${shapeMatch[1]}) has dimension ${token}, beyond what any array can hold`);
     shape.push(Number(token));
   }
   return { descr: descr[2], fortranOrder: fortran[1] === 'True', shape };

@@ -12,8 +12,10 @@
  *    (`registerWasmTrainingKernels`) are registered then — never on import.
  * 3. `cpu` — pure JS; always available, roughly 1000x slower than PyTorch for training.
  *
- * The choice is overridable by `options.prefer` and by the environment variable
- * `MELBOOK_BACKEND` (the option wins). A preferred backend that fails to load falls down the
+ * What is tried first, highest precedence first: `options.prefer` (an explicit choice in code),
+ * the environment variable `MELBOOK_BACKEND`, `options.configured` (the config's
+ * `training.backend`), then `auto`. So the env var overrides a config file, as README and
+ * config/default.yaml say, and code that passes `prefer` is never overridden. A preferred backend that fails to load falls down the
  * list and the reason is reported in `fallbacks`; the caller records `name` as a run tag.
  */
 import * as path from 'node:path';
@@ -24,11 +26,18 @@ import { registerWasmTrainingKernels } from './kernels';
 /** The backends melbook knows, best first; `auto` means "the first of these that loads". */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendPreference = 'auto' | BackendName;
+/** What a config or the env var may ask for: `auto` or one backend. */
+export const BACKEND_PREFERENCES = ['auto', ...BACKEND_NAMES] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 
 export interface SelectBackendOptions {
-  /** Backend to try first; on failure the ones after it are tried. Default `MELBOOK_BACKEND` or `'auto'`. */
+  /** Backend to try first; on failure the ones after it are tried. Wins over everything. Default: see `configured`. */
   prefer?: BackendPreference;
+  /**
+   * The configured preference (`training.backend`), used when neither `prefer` nor
+   * `MELBOOK_BACKEND` is set. Default `auto`.
+   */
+  configured?: BackendPreference;
   /**
    * XNNPACK thread count for wasm. Default 1. Only 1 is possible in Node 20 (see the module
    * note); a larger value is recorded as ignored in `fallbacks`.
@@ -55,17 +64,21 @@ export const BACKEND_ENV_VAR = 'MELBOOK_BACKEND';
 
 function resolveOptions(options: SelectBackendOptions = {}): ResolvedSelectBackendOptions {
   const fromEnv = process.env[BACKEND_ENV_VAR];
-  const prefer = options.prefer ?? (fromEnv && fromEnv.length > 0 ? fromEnv : 'auto');
-  const allowed: readonly string[] = ['auto', ...BACKEND_NAMES];
-  if (!allowed.includes(prefer)) {
-    const where = options.prefer === undefined ? BACKEND_ENV_VAR : 'prefer';
-    throw new ConfigError(where, prefer, `use one of ${allowed.join(', ')}`);
+  const env = fromEnv && fromEnv.length > 0 ? fromEnv : undefined;
+  const prefer: string = options.prefer ?? env ?? options.configured ?? 'auto';
+  if (!isBackendPreference(prefer)) {
+    const where = options.prefer !== undefined ? 'prefer' : env !== undefined ? BACKEND_ENV_VAR : 'training.backend';
+    throw new ConfigError(where, prefer, `use one of ${BACKEND_PREFERENCES.join(', ')}`);
   }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new ConfigError('threads', threads, 'use a whole number >= 1');
   }
-  return { prefer: prefer as BackendPreference, threads };
+  return { prefer, threads };
+}
+
+function isBackendPreference(value: string): value is BackendPreference {
+  return (BACKEND_PREFERENCES as readonly string[]).includes(value);
 }
 
 /** Folder holding the `.wasm` binaries of the installed tfjs-backend-wasm, with a trailing slash. */

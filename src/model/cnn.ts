@@ -12,7 +12,7 @@ import {
   type BlockSpec, type CnnSpec, type CnnSpecInput, type CompileSpec, type CompileSpecInput,
 } from './spec';
 import { createOptimizer } from './optimizer';
-import type { ModelBuildInput, ModelFactory } from './model';
+import type { ModelBuildInput, ModelFactory } from './factory';
 
 /** Options of `buildCnn`. */
 export interface CnnBuildOptions {

@@ -1,35 +1,14 @@
 /**
  * The seam between training and architectures: a `ModelFactory` per model `type`, a registry
  * of them, and `buildModel`, so an architecture can be added (a schema in spec.ts's
- * ModelSpecSchema plus a factory here) without touching training code.
+ * ModelSpecSchema plus a factory, see factory.ts) without touching training code.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { z } from 'zod';
 import { ModelSpecError } from '../errors';
 import { cnnFactory } from './cnn';
+import type { ModelFactory } from './factory';
 import { disposeOptimizer } from './optimizer';
 import { parseSpec, type ModelSpec, type ModelSpecInput } from './spec';
-
-/** What every architecture is built for. */
-export interface ModelBuildInput {
-  /** One example's shape, without the batch axis: [height, width, channels] = [nMels, nFrames, 1]. */
-  inputShape: readonly number[];
-  /** Number of classes of the softmax output (>= 2). */
-  nClasses: number;
-  /** Seed of weight initialisation. Default: unseeded. */
-  seed?: number;
-}
-
-/** One architecture. `S` is its parsed spec, whose `type` is the registry key. */
-export interface ModelFactory<S extends { type: string }> {
-  readonly type: S['type'];
-  /** The YAML-facing schema of the spec (strict, defaults applied on parse). */
-  readonly schema: z.ZodType<S, z.ZodTypeDef, unknown>;
-  /** A new, uncompiled model; throws ModelSpecError for a spec that cannot fit the input. */
-  build(spec: S, input: ModelBuildInput): tf.LayersModel;
-  /** A flat string summary for tracking params. */
-  describe(spec: S): Record<string, string>;
-}
 
 /** Factories keyed by model `type`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -77,6 +56,7 @@ export function describeModel(spec: ModelSpec | ModelSpecInput, registry?: Model
  */
 export function disposeModel(model: tf.LayersModel): void {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
+  // isOptimizerOwned is internal to LayersModel: true when compile() created the optimizer from a name.
   const ownsOptimizer = (model as unknown as { isOptimizerOwned?: boolean }).isOptimizerOwned === true;
   model.dispose();
   if (optimizer && !ownsOptimizer) disposeOptimizer(optimizer);

@@ -39,6 +39,7 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
 export function disposeOptimizer(optimizer: tf.Optimizer): void {
   optimizer.dispose();
   if (optimizer instanceof tf.MomentumOptimizer) {
+    // `c` is MomentumOptimizer's private learning-rate scalar, which its dispose() leaves alive.
     const rate = (optimizer as unknown as { c?: tf.Tensor }).c;
     if (rate && !rate.isDisposed) rate.dispose();
   }

@@ -5,9 +5,10 @@
  * `artifacts/notebooks/*.ipynb`, in file-name order (`01-...`, `02-...`), cell by cell.
  *
  * Escaping: every string from data (params, tags, metric names, file names, stream text,
- * tracebacks, markdown) is HTML-escaped; only `text/html` outputs that a cell produced render
- * as HTML (see markdown.ts and outputs.ts). plotly.js is inlined once, only when a figure is
- * shown; a Content-Security-Policy stops the page from loading anything from the network.
+ * tracebacks, markdown, prompts) is HTML-escaped; only `text/html` outputs that a cell produced
+ * render as HTML, each in a sandboxed frame (see markdown.ts, outputs.ts and frame.ts). plotly.js
+ * is inlined once, only when a figure is shown; a Content-Security-Policy (csp.ts) stops the
+ * page from loading anything from the network and runs only the scripts it was built with.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';

@@ -4,13 +4,14 @@
  * Policy: markdown renders (headings, lists, emphasis, code, tables, links, images), but raw HTML
  * written inside markdown does NOT: it is shown as text (markdown-it `html: false`). A notebook
  * author's markdown is text; only outputs a cell produced on purpose (`text/html`) render as
- * HTML. Links keep their target (markdown-it drops `javascript:`, `vbscript:`, `file:` and
- * non-image `data:` URLs) and open with `rel="noopener noreferrer"`. Images never load from the
+ * HTML, in a sandboxed frame. Links keep their target (markdown-it's `validateLink` refuses
+ * `javascript:`, `vbscript:`, `file:` and non-image `data:` URLs however they are spelled, and
+ * the report's policy would not run a script URL anyway) and open with `rel="noopener noreferrer"`. Images never load from the
  * network: `attachment:NAME` becomes a data URI from the cell's attachments, `data:image/...`
  * stays, and any other image becomes a plain link to it.
  */
 import MarkdownIt = require('markdown-it');
-import type { MimeBundle } from '../runner/notebook-io';
+import type { MimeBundle } from '../nbformat';
 
 /** Image mime types an attachment may have, in order of preference. */
 const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml'] as const;

@@ -5,12 +5,10 @@
  * cells (tagged `melbook-error-cell-tag`) are shown as a red banner linking to the failed cell
  * and a marker before it, rebuilt from their text: their HTML is not inserted.
  */
-import { ERROR_CELL_TAG } from '../runner/error-cells';
-import type { CellRunMetadata } from '../runner/execute';
-import type { Cell, CodeCell, Notebook, TextCell } from '../runner/notebook-io';
+import { ERROR_CELL_TAG, type Cell, type CellRunMetadata, type CodeCell, type Notebook, type TextCell } from '../nbformat';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';
 import { renderMarkdown } from './markdown';
-import { renderOutput } from './outputs';
+import { promptCount, renderOutput } from './outputs';
 import { PageContext, htmlPage } from './page';
 import { formatSeconds, formatUtc, keyValueTable } from './tables';
 
@@ -27,7 +25,10 @@ function runMeta(cell: CodeCell): Partial<CellRunMetadata> | undefined {
   return m && typeof m === 'object' ? (m as Partial<CellRunMetadata>) : undefined;
 }
 
-const isErrorCell = (cell: Cell) => Array.isArray(cell.metadata?.tags) && cell.metadata.tags.includes(ERROR_CELL_TAG);
+/** The cell's tags; none when its metadata holds something else under `tags`. */
+const tagsOf = (cell: Cell): unknown[] => (Array.isArray(cell.metadata?.tags) ? cell.metadata.tags : []);
+
+const isErrorCell = (cell: Cell) => tagsOf(cell).includes(ERROR_CELL_TAG);
 
 /** Visible text of a bit of HTML: tags dropped, the basic entities decoded. */
 function htmlToText(html: string): string {
@@ -82,11 +83,11 @@ function codeCell(cell: CodeCell, id: string, ctx: PageContext): string {
   const meta = runMeta(cell);
   const status = meta?.status;
   const head = [
-    `<span class="prompt">In [${cell.execution_count ?? ' '}]:</span>`,
-    ...(cell.metadata.tags ?? []).map((t) => `<span class="tag">${escapeHtml(String(t))}</span>`),
+    `<span class="prompt">${escapeHtml(`In [${promptCount(cell.execution_count) ?? ' '}]:`)}</span>`,
+    ...tagsOf(cell).map((t) => `<span class="tag">${escapeHtml(String(t))}</span>`),
     '<span class="spacer"></span>',
     typeof meta?.duration === 'number' ? `<span class="duration">${escapeHtml(formatSeconds(meta.duration))}</span>` : '',
-    typeof status === 'string' ? `<span class="badge ${escapeAttr(status)}">${escapeHtml(status)}</span>` : '',
+    typeof status === 'string' ? `<span class="badge${/^[a-z]+$/.test(status) ? ` ${status}` : ''}">${escapeHtml(status)}</span>` : '',
   ].join('');
   const outputs = cell.outputs.map((o) => renderOutput(o, ctx)).join('\n');
   const cls = status === 'failed' ? 'cell code failed' : 'cell code';

@@ -1,12 +1,12 @@
 /**
  * One notebook output to HTML. A display or result shows its richest mime type, in the order
- * of `MIME_ORDER`: a plotly spec is drawn with the page's plotly.js; `text/html` is inserted as
- * HTML (a cell produced it on purpose); images become `<img>` with a data URI (SVG too, never
- * inline, so its scripts cannot run); every text (streams, plain text, tracebacks, JSON) is
- * escaped. Streams and errors lose their ANSI colour codes; a `\r` inside a stream line keeps
+ * of `MIME_ORDER`: a plotly spec is drawn with the page's plotly.js; `text/html` renders in a
+ * sandboxed frame (frame.ts: its scripts may draw inside it but cannot reach the page); images
+ * become `<img>` with a data URI (SVG too, never inline, so its scripts cannot run); every text
+ * (streams, plain text, tracebacks, JSON, prompts) is escaped. Streams and errors lose their ANSI colour codes; a `\r` inside a stream line keeps
  * only what was written after it, as a terminal shows a progress bar.
  */
-import type { MimeBundle, Output } from '../runner/notebook-io';
+import type { MimeBundle, Output } from '../nbformat';
 import { formatError } from '../runner/outputs';
 import { PLOTLY_MIME } from '../viz/display';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';
@@ -36,6 +36,12 @@ export function terminalText(text: string): string {
     .join('\n');
 }
 
+/**
+ * An execution count as a prompt shows it: a non-negative integer as digits, anything else
+ * (null, or a value a reader did not check) as undefined.
+ */
+export const promptCount = (n: unknown): string | undefined => (Number.isSafeInteger(n) && (n as number) >= 0 ? String(n) : undefined);
+
 const pre = (text: string, cls = '') => `<pre${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</pre>`;
 
 /** The HTML of one output. */
@@ -46,7 +52,8 @@ export function renderOutput(output: Output, ctx: PageContext): string {
     case 'error':
       return `<div class="output error">${pre(terminalText(formatError(output)) || 'error (no message)')}</div>`;
     case 'execute_result': {
-      const prompt = output.execution_count === null ? '' : `<div class="prompt">Out[${output.execution_count}]:</div>`;
+      const count = promptCount(output.execution_count);
+      const prompt = count === undefined ? '' : `<div class="prompt">${escapeHtml(`Out[${count}]:`)}</div>`;
       return `<div class="output result">${prompt}${renderBundle(output.data, output.metadata, ctx)}</div>`;
     }
     case 'display_data':
@@ -77,12 +84,12 @@ function renderMime(mime: (typeof MIME_ORDER)[number], value: unknown, meta: unk
       const fig = value as Partial<PlotlyFigure> | null;
       if (!fig || typeof fig !== 'object' || !Array.isArray(fig.data)) return undefined;
       const layout = fig.layout && typeof fig.layout === 'object' ? fig.layout : {};
-      const config = fig.config && typeof fig.config === 'object' ? fig.config : undefined;
+      const config = fig.config && typeof fig.config === 'object' ? displayConfig(fig.config) : undefined;
       return ctx.figure({ data: fig.data, layout, ...(config ? { config } : {}) });
     }
     case 'text/html': {
       const html = textOf(value);
-      return html === undefined ? undefined : `<div class="html-output">${html}</div>`;
+      return html === undefined ? undefined : ctx.htmlFrame(html);
     }
     case 'image/svg+xml': {
       const svg = textOf(value);
@@ -106,6 +113,20 @@ function renderMime(mime: (typeof MIME_ORDER)[number], value: unknown, meta: unk
       return text === undefined ? undefined : pre(terminalText(text));
     }
   }
+}
+
+/**
+ * Plotly config keys that only change how a figure looks and reacts. The others (`showLink`,
+ * `sendData`, `plotlyServerURL`, `showEditInChartStudio`, `modeBarButtonsToAdd`, map and topojson
+ * URLs, ...) can send the figure's data to a server; a notebook's figure keeps only these.
+ */
+const DISPLAY_CONFIG_KEYS = new Set([
+  'responsive', 'displayModeBar', 'displaylogo', 'scrollZoom', 'staticPlot', 'editable', 'modeBarButtonsToRemove',
+  'toImageButtonOptions', 'locale', 'doubleClick', 'showTips', 'showAxisDragHandles', 'frameMargins', 'autosizable', 'fillFrame',
+]);
+
+function displayConfig(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => DISPLAY_CONFIG_KEYS.has(k)));
 }
 
 /** An `<img>` with the size from the output's metadata (`{ width, height }` in CSS pixels) when given. */

@@ -1,24 +1,23 @@
 /**
  * The shell of a self-contained HTML page: one file that opens offline. Its styles are inline,
- * plotly.js is inlined once (only when a figure needs it), and a Content-Security-Policy lets
- * the page load nothing from the network: images and audio come from data URIs, scripts and
- * styles from the page itself.
+ * plotly.js is inlined once (only when a figure needs it), and a Content-Security-Policy
+ * (csp.ts) lets the page load nothing from the network and run only the scripts it was built
+ * with, each allowed by its hash: images and audio come from data URIs, scripts and styles from
+ * the page itself, `text/html` outputs render in sandboxed frames (frame.ts).
  */
-import { escapeHtml } from '../viz/html-escape';
-import { figureHtml, plotlyBundleScript } from '../viz/display';
+import { escapeHtml, scriptText } from '../viz/html-escape';
+import { figureParts, plotlyBundleScript } from '../viz/display';
 import type { PlotlyFigure } from '../viz/plots';
+import { parsedText, reportCsp, scriptHash } from './csp';
+import { sandboxedFrame } from './frame';
 
 /**
- * Nothing from the network: inline scripts and styles, data/blob images and media. (`<a href>`
- * links still work: navigation is not a load.)
+ * State shared while one page is rendered: unique element ids, whether plotly.js is needed,
+ * and the hashes of the scripts placed so far (the page's policy allows exactly those).
  */
-export const REPORT_CSP =
-  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; " +
-  "media-src data: blob:; font-src data:; connect-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
-
-/** State shared while one page is rendered: unique element ids and whether plotly.js is needed. */
 export class PageContext {
   private counter = 0;
+  private readonly hashes = new Set<string>();
   /** True once a figure has been placed; the page then inlines plotly.js. */
   usesPlotly = false;
 
@@ -28,10 +27,30 @@ export class PageContext {
     return `${prefix}-${this.counter}`;
   }
 
+  /** A `<script>` element running `source`, its hash recorded for the page's policy. */
+  script(source: string): string {
+    const text = parsedText(scriptText(source));
+    this.hashes.add(scriptHash(text));
+    return `<script>${text}</script>`;
+  }
+
+  /** Hash sources of every script placed so far, in the order they were placed. */
+  get scriptHashes(): string[] {
+    return [...this.hashes];
+  }
+
   /** The HTML of an interactive figure (plotly.js itself is inlined once, in the page head). */
   figure(fig: PlotlyFigure): string {
     this.usesPlotly = true;
-    return figureHtml(fig, { id: this.nextId('fig'), includePlotlyJs: false });
+    const { div, script } = figureParts(fig, { id: this.nextId('fig') });
+    return `${div}\n${this.script(script)}`;
+  }
+
+  /** A `text/html` output in a sandboxed frame; its scripts' hashes join the page's policy (a frame inherits it). */
+  htmlFrame(html: string): string {
+    const frame = sandboxedFrame(html);
+    for (const h of frame.scriptHashes) this.hashes.add(h);
+    return frame.html;
   }
 }
 
@@ -86,6 +105,7 @@ pre.source { background: #f6f8fa; border-bottom: 1px solid var(--line); }
 .output.stderr pre { background: #fff5f5; color: #a4161a; padding: 4px 8px; border-radius: 4px; }
 .output.error pre { background: #fff5f5; color: var(--bad); padding: 6px 8px; border-left: 3px solid var(--bad); }
 .output img { max-width: 100%; height: auto; }
+.output iframe.html-output { display: block; width: 100%; border: 0; resize: vertical; overflow: auto; }
 .output .note, .remote-image { color: var(--muted); font-style: italic; }
 .cell.markdown { padding: 0 4px; }
 .cell.markdown h1 { font-size: 1.5em; }
@@ -110,12 +130,13 @@ export interface PageOptions {
   context: PageContext;
 }
 
-/** A complete HTML document around `body`. */
+/** A complete HTML document around `body`, with the policy of the context's scripts. */
 export function htmlPage(options: PageOptions): string {
-  const plotly = options.context.usesPlotly ? `<script>${plotlyBundleScript()}</script>\n` : '';
+  const ctx = options.context;
+  const plotly = ctx.usesPlotly ? `${ctx.script(plotlyBundleScript())}\n` : '';
   return (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
-    `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">\n` +
+    `<meta http-equiv="Content-Security-Policy" content="${reportCsp(ctx.scriptHashes)}">\n` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
     '<meta name="generator" content="melbook">\n' +
     `<title>${escapeHtml(options.title)}</title>\n<style>${CSS}</style>\n${plotly}</head>\n` +

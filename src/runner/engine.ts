@@ -6,7 +6,7 @@
 import { KernelError } from '../errors';
 import { JupyterClient } from './jupyter-client';
 import { KernelExit, KernelProcess, startKernelProcess, waitForListening } from './kernel';
-import { Output } from './notebook-io';
+import type { Output } from '../nbformat';
 import { DisplayRegistry, OutputCollector } from './outputs';
 
 export interface CellExecution {

@@ -3,10 +3,9 @@
  * the top linking to an anchor cell placed right before the failed cell. Both are tagged so a
  * later run removes them before executing.
  */
-import { Cell, Notebook, TextCell, newCellId } from './notebook-io';
+import { ERROR_ANCHOR_ID, ERROR_CELL_TAG, type Cell, type Notebook, type TextCell } from '../nbformat';
+import { newCellId } from './notebook-io';
 
-export const ERROR_CELL_TAG = 'melbook-error-cell-tag';
-export const ERROR_ANCHOR_ID = 'melbook-error-cell';
 const STYLE = 'style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;"';
 
 /** A copy of the notebook without the error cells of an earlier failed run. */

@@ -13,35 +13,10 @@ import * as path from 'node:path';
 import { ConfigError, KernelError, NotebookExecutionError } from '../errors';
 import { CellExecution, Engine, KernelSession, tslabEngine } from './engine';
 import { addErrorCells, removeErrorCells } from './error-cells';
-import { CodeCell, ErrorOutput, Notebook, Output, readNotebook, writeNotebook } from './notebook-io';
+import type { CellRunMetadata, CellStatus, CodeCell, ErrorOutput, Notebook, Output } from '../nbformat';
+import type { ProgressEvent } from '../progress';
+import { readNotebook, writeNotebook } from './notebook-io';
 import { Parameters, parameterizeNotebook } from './parameterize';
-
-export type CellStatus = 'pending' | 'running' | 'completed' | 'failed';
-
-export interface CellRunMetadata {
-  start: string | null;
-  end: string | null;
-  /** Seconds. */
-  duration: number | null;
-  status: CellStatus;
-  exception: boolean | null;
-}
-
-export interface ProgressEvent {
-  /** The input notebook's path. */
-  notebook: string;
-  phase: 'start' | 'cell-start' | 'cell-end' | 'end';
-  /** 1-based position of the current cell among the code cells (0 before the first). */
-  cell: number;
-  /** Number of code cells. */
-  cells: number;
-  /** Index of the current cell among all cells of the executed notebook (-1 before the first). */
-  cellIndex: number;
-  /** Milliseconds since the run started (kernel start included). */
-  elapsedMs: number;
-  /** Status of the current cell at `cell-end`, or of the notebook at `end`. */
-  status?: CellStatus;
-}
 
 /** Receives the cells' output text live. */
 export type OutputSink = (text: string, stream: 'stdout' | 'stderr') => void;

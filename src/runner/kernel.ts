@@ -151,11 +151,7 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
   if (!stat?.isDirectory()) throw new KernelError(`kernel working directory ${cwd} does not exist; pass an existing folder as cwd`);
 
   const connection = await newConnectionInfo(js ? 'jslab' : 'tslab');
-  const runtimeDir = mkdtempSync(path.join(os.tmpdir(), 'melbook-kernel-'));
-  const connectionFile = path.join(runtimeDir, 'connection.json');
-  const watchdog = path.join(runtimeDir, 'watchdog.js');
-  await fs.writeFile(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600 });
-  await fs.writeFile(watchdog, WATCHDOG_SOURCE);
+  const { runtimeDir, connectionFile, watchdog } = await writeRuntimeFiles(connection);
 
   const child = spawn(process.execPath, ['--require', watchdog, ...tslabKernelArgv(tslabDir, js, connectionFile)], {
     cwd,
@@ -163,10 +159,7 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true, // own process group, so a group kill reaches what the kernel started
   });
-  let tail = '';
-  const keep = (chunk: Buffer) => { tail = (tail + chunk.toString('utf8')).slice(-tailChars); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const logTail = keepTail(child, tailChars);
   child.stdin!.on('error', () => undefined); // EPIPE once the kernel is gone
 
   let exit: KernelExit | null = null;
@@ -180,13 +173,7 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
       resolve(exit);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => {
-      rmSync(runtimeDir, { recursive: true, force: true });
-      reject(new KernelError(`could not start the tslab kernel (${process.execPath} ${tslabDir}): ${error.message}`, { cause: error }));
-    });
-  });
+  await spawned(child, runtimeDir, tslabDir);
 
   const kernel: KernelProcess = {
     pid: child.pid!,
@@ -194,7 +181,7 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
     runtimeDir,
     exited,
     exitStatus: () => exit,
-    logTail: () => tail,
+    logTail,
     signal: (signal) => { if (!exit) killGroup(child, signal); },
     kill: async () => {
       if (!exit) killGroup(child, 'SIGKILL');
@@ -204,6 +191,36 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
   registered = kernel;
   register(kernel, child);
   return kernel;
+}
+
+/** A private folder with the kernel's connection file (mode 600) and the watchdog script. */
+async function writeRuntimeFiles(connection: ConnectionInfo): Promise<{ runtimeDir: string; connectionFile: string; watchdog: string }> {
+  const runtimeDir = mkdtempSync(path.join(os.tmpdir(), 'melbook-kernel-'));
+  const connectionFile = path.join(runtimeDir, 'connection.json');
+  const watchdog = path.join(runtimeDir, 'watchdog.js');
+  await fs.writeFile(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600 });
+  await fs.writeFile(watchdog, WATCHDOG_SOURCE);
+  return { runtimeDir, connectionFile, watchdog };
+}
+
+/** Keeps the last `chars` characters of the child's stdout and stderr; returns a reader of them. */
+function keepTail(child: ChildProcess, chars: number): () => string {
+  let tail = '';
+  const keep = (chunk: Buffer) => { tail = (tail + chunk.toString('utf8')).slice(-chars); };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return () => tail;
+}
+
+/** Resolves once the child runs; on a spawn error removes `runtimeDir` and rejects with KernelError. */
+function spawned(child: ChildProcess, runtimeDir: string, tslabDir: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) => {
+      rmSync(runtimeDir, { recursive: true, force: true });
+      reject(new KernelError(`could not start the tslab kernel (${process.execPath} ${tslabDir}): ${error.message}`, { cause: error }));
+    });
+  });
 }
 
 /** Pids of the kernels this process started that are still running (for diagnostics and tests). */

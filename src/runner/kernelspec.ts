@@ -59,7 +59,7 @@ export function tslabKernelSpec(js: boolean, tslabDir = resolveTslabDir(), node 
   };
 }
 
-/** Writes `<kernels dir>/tslab/kernel.json` (and `jslab` with `js`), replacing older ones. */
+/** Writes `<kernels dir>/tslab/kernel.json` (and `jslab` with `js`), replacing any already there. */
 export async function installKernelSpec(options: KernelSpecInstallOptions = {}): Promise<InstalledKernelSpec[]> {
   const root = options.prefix
     ? path.join(path.resolve(options.prefix), 'share', 'jupyter', 'kernels')

@@ -1,5 +1,5 @@
 /**
- * nbformat 4 notebooks: types, reading and writing `.ipynb` files the way Jupyter does
+ * nbformat 4 notebooks (types in src/nbformat.ts): reading and writing `.ipynb` files the way Jupyter does
  * (JSON with sorted keys, 1-space indent, multi-line strings split into lists of lines,
  * trailing newline), and an atomic save (write a temp file, then rename over the target).
  *
@@ -10,58 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write';
-import { ConfigError } from '../errors';
+import { ConfigError, NotebookFormatError } from '../errors';
 
-/** A mime bundle: mime type -> data (text, base64 for images, or a JSON value). */
-export type MimeBundle = Record<string, unknown>;
-
-export interface StreamOutput {
-  output_type: 'stream';
-  name: 'stdout' | 'stderr';
-  text: string;
-}
-export interface DisplayDataOutput {
-  output_type: 'display_data';
-  data: MimeBundle;
-  metadata: Record<string, unknown>;
-}
-export interface ExecuteResultOutput {
-  output_type: 'execute_result';
-  execution_count: number | null;
-  data: MimeBundle;
-  metadata: Record<string, unknown>;
-}
-export interface ErrorOutput {
-  output_type: 'error';
-  ename: string;
-  evalue: string;
-  traceback: string[];
-}
-export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | ErrorOutput;
-
-export interface CodeCell {
-  cell_type: 'code';
-  id?: string;
-  source: string;
-  metadata: Record<string, unknown> & { tags?: string[] };
-  execution_count: number | null;
-  outputs: Output[];
-}
-export interface TextCell {
-  cell_type: 'markdown' | 'raw';
-  id?: string;
-  source: string;
-  metadata: Record<string, unknown> & { tags?: string[] };
-  attachments?: Record<string, MimeBundle>;
-}
-export type Cell = CodeCell | TextCell;
-
-export interface Notebook {
-  nbformat: 4;
-  nbformat_minor: number;
-  metadata: Record<string, unknown>;
-  cells: Cell[];
-}
+import type { Cell, CodeCell, MimeBundle, Notebook, Output } from '../nbformat';
 
 /** Mime types whose string values Jupyter splits into lines besides `text/*`. */
 const SPLIT_MIMES = new Set(['application/javascript', 'image/svg+xml']);
@@ -93,7 +44,9 @@ export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
     const metadata = cell.metadata ?? {};
     const source = joinLines(cell.source);
     if (cell.cell_type !== 'code') return { ...cell, metadata, source };
-    const outputs = (cell.outputs ?? []).map(joinOutput);
+    const checked = checkOutputs(cell.outputs ?? [], i, file);
+    checkExecutionCounts(cell, i, file);
+    const outputs = checked.map(joinOutput);
     return { ...cell, metadata, source, outputs, execution_count: cell.execution_count ?? null };
   });
   return {
@@ -102,6 +55,24 @@ export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
     metadata: nb.metadata ?? {},
     cells,
   };
+}
+
+const isExecutionCount = (n: unknown) => n === null || n === undefined || (Number.isSafeInteger(n) && (n as number) >= 0);
+
+/**
+ * A code cell's `execution_count`, and that of each of its results, is a non-negative integer
+ * or null (nbformat 4): anything else is refused here, so no reader ever shows it as a prompt.
+ */
+function checkExecutionCounts(cell: CodeCell, index: number, file: string): void {
+  const allowed = 'an integer >= 0 or null (nbformat 4); re-run the cell or clear its outputs';
+  if (!isExecutionCount(cell.execution_count)) {
+    throw new NotebookFormatError(file, index, `cells.${index}.execution_count`, cell.execution_count, allowed);
+  }
+  for (const [j, output] of (Array.isArray(cell.outputs) ? cell.outputs : []).entries()) {
+    if (output?.output_type === 'execute_result' && !isExecutionCount(output.execution_count)) {
+      throw new NotebookFormatError(file, index, `cells.${index}.outputs.${j}.execution_count`, output.execution_count, allowed);
+    }
+  }
 }
 
 /** Serializes like nbformat's writer: split lines, sorted keys, indent 1, trailing newline. */
@@ -127,6 +98,14 @@ export function newCellId(): string {
 /** Splits like Python's `str.splitlines(keepends=True)`, which Jupyter's writer uses. */
 export function splitLines(text: string): string[] {
   return text.match(/[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])|[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+$/g) ?? [];
+}
+
+/** Outputs must be a list of objects; the rest of their shape is read leniently. */
+function checkOutputs(outputs: unknown, cellIndex: number, file: string): Output[] {
+  if (!Array.isArray(outputs)) throw new ConfigError(`cells.${cellIndex}.outputs`, outputs, 'a list of outputs', { file });
+  const bad = outputs.findIndex((o) => o === null || typeof o !== 'object' || Array.isArray(o));
+  if (bad >= 0) throw new ConfigError(`cells.${cellIndex}.outputs.${bad}`, outputs[bad], 'an output object with an output_type', { file });
+  return outputs as Output[];
 }
 
 function joinLines(value: unknown): string {

@@ -5,7 +5,7 @@
  * earlier output with the same display id (in any cell of the session).
  */
 import { JupyterMessage } from './jupyter-messages';
-import { DisplayDataOutput, ErrorOutput, ExecuteResultOutput, MimeBundle, Output, StreamOutput } from './notebook-io';
+import type { DisplayDataOutput, ErrorOutput, ExecuteResultOutput, MimeBundle, Output, StreamOutput } from '../nbformat';
 
 /** Display id -> the outputs showing it, shared by all cells run in one kernel session. */
 export type DisplayRegistry = Map<string, Array<DisplayDataOutput | ExecuteResultOutput>>;

@@ -17,11 +17,10 @@
  * The same notebook, once parameterized, runs unchanged under `jupyter nbconvert --execute`.
  */
 import { ConfigError } from '../errors';
-import { Cell, CodeCell, Notebook, newCellId } from './notebook-io';
+import { INJECTED_PARAMETERS_TAG, PARAMETERS_TAG, type Cell, type CodeCell, type Notebook } from '../nbformat';
+import { newCellId } from './notebook-io';
 import { isVariableName, toTsLiteral } from './ts-literal';
 
-export const PARAMETERS_TAG = 'parameters';
-export const INJECTED_PARAMETERS_TAG = 'injected-parameters';
 const HEADER = '// Parameters injected by melbook';
 
 export type Parameters = Record<string, unknown>;

@@ -6,11 +6,12 @@
 import { AudioDataset } from '../data/dataset';
 import { featureAugmenter } from '../data/augment';
 import { seededRandom } from '../data/random';
-import { loadAudio } from '../audio/load';
-import { fitLength } from '../audio/fit';
+import { prepareAudio, readAudioFile } from '../audio/load';
 import { Resampler } from '../audio/resample';
+import { clipLength } from '../audio/settings';
 import { perturbedCopies } from './preprocess-worker';
-import { featureRowBlocks, type ManifestEntry } from '../data/manifest';
+import { featureRowBlocks } from '../features/spec';
+import type { ManifestEntry } from '../data/manifest';
 import type { TrainingConfig } from '../config/schema';
 
 export interface AugmentationPreview {
@@ -34,7 +35,7 @@ export async function augmentationPreview(dataset: AudioDataset, training: Pick<
   const [rows, cols] = meta.featureShape;
   const shape: [number, number] = [rows, cols ?? 1];
   const original = dataset.readClip(entry, training.normalization);
-  const transform = featureAugmenter(training.augment, shape, featureRowBlocks(meta));
+  const transform = featureAugmenter(training.augment, shape, featureRowBlocks(meta.features));
   const preview: AugmentationPreview = {
     entry, shape, sampleRateHz: meta.audio.sampleRateHz, original,
     featureAugmented: transform ? transform(original, entry, seededRandom(seed)) : undefined,
@@ -43,14 +44,12 @@ export async function augmentationPreview(dataset: AudioDataset, training: Pick<
   const source = dataset.sourceOf(entry);
   if (source) {
     const { audio } = meta;
-    const length = Math.round(audio.durationS * audio.sampleRateHz);
-    const fit = { pad: audio.pad as 'end', trim: audio.trim as 'start' };
     const resampler = new Resampler();
     try {
-      const speech = (await loadAudio(source, { sampleRateHz: audio.sampleRateHz, trimSilence: audio.trimSilence, resampler })).samples;
-      preview.samples = fitLength(speech, length, fit);
+      const { speech, samples } = await prepareAudio(await readAudioFile(source), source, { ...audio, resampler });
+      preview.samples = samples;
       if (meta.augment && preview.copies.length > 0) {
-        const waves = await perturbedCopies(speech, entry.id, preview.copies.length, meta.augment, { length, fit, resampler });
+        const waves = await perturbedCopies(speech, entry.id, preview.copies.length, meta.augment, { length: clipLength(audio), fit: audio, resampler });
         preview.copies.forEach((c, j) => (c.samples = waves[j]));
       }
     } finally {

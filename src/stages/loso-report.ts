@@ -1,7 +1,7 @@
 /**
- * Leave-one-speaker-out results read back from the tracking store, for the evaluate notebook and
- * the README: every finished LOSO parent run of an experiment with its per-speaker accuracies,
- * mean, spread and minimum, shown as a figure and a table.
+ * Leave-one-speaker-out results: the summary of fold accuracies, and the results read back from
+ * the tracking store for the evaluate notebook and the README (every finished LOSO parent run of
+ * an experiment with its per-speaker accuracies, mean, spread and minimum, as a figure and a table).
  */
 import type { Tracker } from '../tracking/tracker';
 import type { Run } from '../tracking/store';
@@ -23,6 +23,13 @@ export interface LosoSummary {
 }
 
 const FOLD_METRIC = 'loso_accuracy/';
+
+/** Mean, population standard deviation and minimum of per-fold accuracies. */
+export function summarizeFolds(accuracies: readonly number[]): { mean: number; std: number; min: number } {
+  const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+  const std = Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / accuracies.length);
+  return { mean, std, min: Math.min(...accuracies) };
+}
 
 /** A finished LOSO parent run as a summary, or undefined for any other run. */
 export function losoSummary(run: Run): LosoSummary | undefined {

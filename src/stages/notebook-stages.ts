@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { preprocess, featureKeyFor, type PreprocessResult } from './preprocess';
 import type { StageContext } from './context';
 import { AudioDataset } from '../data/dataset';
-import { createProgress } from '../cli/progress';
+import { createProgress } from '../progress';
 import { train, useBackend, flatten, type TrainResult } from '../train/train';
 import { evaluateModel, logEvaluation, type Evaluation } from '../train/evaluate';
 import { Predictor } from '../train/predict';
@@ -19,7 +19,7 @@ import { seededRandom, shuffled } from '../data/random';
 import { showAudio, showFigure, showSpectrogram, showTable, showWaveform } from '../viz/display';
 import { classBalanceFigure, confusionFigure, perGroupAccuracyFigure, trainingCurvesFigure } from '../viz/plots';
 import { MelbookError } from '../errors';
-import { audioLoadOptions, type ManifestEntry, type DatasetMetadata } from '../data/manifest';
+import type { ManifestEntry, DatasetMetadata } from '../data/manifest';
 import { augmentationPreview } from './augment-preview';
 import type { TrainingConfig } from '../config/schema';
 
@@ -71,18 +71,16 @@ export function pickClips(dataset: AudioDataset, perClass = 1, seed = 0): Manife
  * The axes of a feature spectrogram from the feature parameters in the metadata: time from the
  * hop, a mel frequency axis for plain mel features, row indices otherwise (MFCC, stacked deltas).
  */
-function spectrogramAxes(metadata: Pick<DatasetMetadata, 'features'>) {
-  const f = metadata.features as { kind: string; deltas?: unknown; hopLength: number; sampleRateHz: number; fMinHz?: number; fMaxHz?: number; melScale?: 'htk' | 'slaney' };
-  return {
-    hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' && !f.deltas ? ('mel' as const) : ('index' as const),
-    fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale,
-  };
+function spectrogramAxes({ features: f }: Pick<DatasetMetadata, 'features'>) {
+  const melRange = f.kind === 'meyda' ? {} : { fMinHz: f.fMinHz, fMaxHz: f.fMaxHz, melScale: f.melScale };
+  return { hopLength: f.hopLength, sampleRateHz: f.sampleRateHz, yAxis: f.kind === 'mel' && !f.deltas ? ('mel' as const) : ('index' as const), ...melRange };
 }
 
 /** Spectrogram (time and frequency axes, colour bar), waveform and audio player of each clip. */
 export async function showClips(dataset: AudioDataset, entries: readonly ManifestEntry[]): Promise<void> {
   const axes = spectrogramAxes(dataset.metadata);
-  const scale = (dataset.metadata.features as { scale?: string }).scale;
+  const { features } = dataset.metadata;
+  const scale = features.kind === 'meyda' ? undefined : features.scale;
   const audio = dataset.metadata.audio;
   for (const e of entries) {
     const { data, shape } = readNpySync(join(dataset.featureDir, e.feature));
@@ -92,7 +90,7 @@ export async function showClips(dataset: AudioDataset, entries: readonly Manifes
     });
     const source = dataset.sourceOf(e);
     if (source) {
-      const clip = await loadAudio(source, audioLoadOptions(audio));
+      const clip = await loadAudio(source, audio);
       showWaveform(clip.samples, clip.sampleRateHz, { title: `waveform - ${e.id}`, height: 160 });
       showAudio(clip.samples, clip.sampleRateHz, { title: e.id });
     }

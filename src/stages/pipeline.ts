@@ -8,9 +8,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadPipelineConfig } from '../config/pipeline';
 import { resolveConfigPaths, STAGES, type StageName } from './context';
-import { Tracker, withRun } from '../tracking/tracker';
+import { Tracker, withRun, type RunHandle } from '../tracking/tracker';
 import { executeNotebook, type ExecuteNotebookOptions } from '../runner/execute';
-import { createProgressReporter } from '../runner/progress';
+import { createProgressReporter } from '../progress';
 import { ConfigError } from '../errors';
 
 export interface PipelineOptions {
@@ -63,12 +63,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const config = resolveConfigPaths(loadPipelineConfig(configFile, { overrides }), projectRoot);
   const stages = selectStages(options.only, options.from);
   const tracker = new Tracker({ root: config.tracking.root, gitDir: projectRoot, sourceName: 'melbook run' });
-  const execute = options.execute ?? executeNotebook;
-  let report: string | undefined;
-  let runRef: { root: string; runId: string } | undefined;
+  let runId: string | undefined;
   try {
-    return await withRun(tracker, { experimentName: config.tracking.experiment, runName: config.tracking.runName, tags: { 'melbook.pipeline': stages.join(',') } }, async (run) => {
-      runRef = { root: config.tracking.root, runId: run.runId };
+    const result = await withRun(tracker, { experimentName: config.tracking.experiment, runName: config.tracking.runName, tags: { 'melbook.pipeline': stages.join(',') } }, async (run) => {
+      runId = run.runId;
       const runDir = join(config.tracking.root, run.experimentId, run.runId);
       log(`pipeline run ${run.runId} (${relative(projectRoot, runDir) || runDir}), stages: ${stages.join(', ')}`);
       await run.logArtifact(configFile, 'config');
@@ -77,49 +75,68 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       mkdirSync(join(artifacts, 'logs'), { recursive: true });
       mkdirSync(join(artifacts, 'notebooks'), { recursive: true });
       const notebooks: string[] = [];
-      for (const stage of stages) {
-        const input = join(projectRoot, 'notebooks', `${stage}.ipynb`);
-        const output = join(artifacts, 'notebooks', `${stage}.ipynb`);
-        const logFile = join(artifacts, 'logs', `${stage}.log`);
-        const progress = createProgressReporter();
-        const sink = (text: string, stream: 'stdout' | 'stderr') => {
-          appendFileSync(logFile, stream === 'stderr' ? text.replace(/^/gm, '[stderr] ') : text);
-          if (options.logOutput) progress.log(text, stream);
-        };
-        const started = Date.now();
-        const executeOptions: ExecuteNotebookOptions = {
-          parameters: { config_path: configFile, overrides, run_id: run.runId, project_root: projectRoot },
-          cwd: join(projectRoot, 'notebooks'),
-          perCellTimeoutMs: options.perCellTimeoutMs ?? 30 * 60_000,
-          onProgress: progress.onProgress,
-          logOutput: sink,
-        };
-        try {
-          await execute(input, output, executeOptions);
-        } finally {
-          progress.close();
-          notebooks.push(output);
-        }
-        const seconds = (Date.now() - started) / 1000;
-        await run.logMetric(`stage_seconds/${stage}`, seconds);
-        log(`${stage}: done in ${seconds.toFixed(1)} s -> ${relative(projectRoot, output)}`);
-      }
+      for (const stage of stages) await runStageNotebook(stage, { run, artifacts, projectRoot, configFile, overrides, options, log, notebooks });
       return { runId: run.runId, experimentId: run.experimentId, runDir, stages, notebooks };
-    }).then(async (result) => {
-      if (options.renderReport) report = await options.renderReport(config.tracking.root, result.runId);
-      if (report) log(`report: ${relative(projectRoot, report)}`);
-      return { ...result, report };
     });
+    const report = options.renderReport ? await options.renderReport(config.tracking.root, result.runId) : undefined;
+    if (report) log(`report: ${relative(projectRoot, report)}`);
+    return { ...result, report };
   } catch (err) {
-    // The run ended FAILED; still leave a report that shows where it stopped.
-    if (options.renderReport && runRef) {
-      try {
-        report = await options.renderReport(runRef.root, runRef.runId);
-        log(`report (failed run): ${relative(projectRoot, report)}`);
-      } catch (reportErr) {
-        log(`could not render the report: ${(reportErr as Error).message}`);
-      }
-    }
+    // The run ended FAILED (or its report failed); still try to leave a report that shows where it stopped.
+    if (runId) await renderFailedReport(options, config.tracking.root, runId, projectRoot, log);
     throw err;
+  }
+}
+
+interface StageRunContext {
+  run: RunHandle;
+  artifacts: string;
+  projectRoot: string;
+  configFile: string;
+  overrides: string[];
+  options: PipelineOptions;
+  log: (line: string) => void;
+  /** Executed notebooks so far; this stage's is added even when it fails. */
+  notebooks: string[];
+}
+
+/** Execute one stage notebook into the run's artifacts (notebook saved after every cell, output log), and time it. */
+async function runStageNotebook(stage: StageName, ctx: StageRunContext): Promise<void> {
+  const { run, artifacts, projectRoot, options } = ctx;
+  const input = join(projectRoot, 'notebooks', `${stage}.ipynb`);
+  const output = join(artifacts, 'notebooks', `${stage}.ipynb`);
+  const logFile = join(artifacts, 'logs', `${stage}.log`);
+  const progress = createProgressReporter();
+  const sink = (text: string, stream: 'stdout' | 'stderr') => {
+    appendFileSync(logFile, stream === 'stderr' ? text.replace(/^/gm, '[stderr] ') : text);
+    if (options.logOutput) progress.log(text, stream);
+  };
+  const started = Date.now();
+  const executeOptions: ExecuteNotebookOptions = {
+    parameters: { config_path: ctx.configFile, overrides: ctx.overrides, run_id: run.runId, project_root: projectRoot },
+    cwd: join(projectRoot, 'notebooks'),
+    perCellTimeoutMs: options.perCellTimeoutMs ?? 30 * 60_000,
+    onProgress: progress.onProgress,
+    logOutput: sink,
+  };
+  try {
+    await (options.execute ?? executeNotebook)(input, output, executeOptions);
+  } finally {
+    progress.close();
+    ctx.notebooks.push(output);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await run.logMetric(`stage_seconds/${stage}`, seconds);
+  ctx.log(`${stage}: done in ${seconds.toFixed(1)} s -> ${relative(projectRoot, output)}`);
+}
+
+/** The report of a run that failed; a report that cannot be rendered is logged, not thrown over the run's own error. */
+async function renderFailedReport(options: PipelineOptions, root: string, runId: string, projectRoot: string, log: (line: string) => void): Promise<void> {
+  if (!options.renderReport) return;
+  try {
+    const report = await options.renderReport(root, runId);
+    log(`report (failed run): ${relative(projectRoot, report)}`);
+  } catch (reportErr) {
+    log(`could not render the report: ${(reportErr as Error).message}`);
   }
 }

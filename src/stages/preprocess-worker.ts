@@ -1,7 +1,8 @@
 /**
  * Worker side of preprocessing: one task is a chunk of clips. For each clip: read the bytes,
- * hash them, reuse the existing .npy when the source is unchanged, else decode, resample,
- * pad/trim, extract and write the .npy atomically. Returns per-clip results; a bad clip is a
+ * hash them, reuse the existing .npy when the source is unchanged, else run the audio chain
+ * (`prepareAudio`: decode, resample, trim silence, pad/trim, as predict does), extract and
+ * write the .npy atomically. Returns per-clip results; a bad clip is a
  * result with a reason, never a thrown error, so one file cannot sink a batch.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +10,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { decodeWav } from '../audio/wav';
 import { Resampler } from '../audio/resample';
 import { fitLength, type FitLengthOptions } from '../audio/fit';
-import { trimSilence, type TrimSilenceOptions } from '../audio/silence';
+import { prepareAudio } from '../audio/load';
+import { clipLength, type AudioSettings } from '../audio/settings';
 import { waveformAugmenter, type AugmentOptions } from '../data/augment';
 import { seededRandom } from '../data/random';
 import { createExtractor, type Extractor, type ExtractorSpec } from '../features/extractor';
@@ -19,7 +21,7 @@ import { AudioDecodeError } from '../errors';
 
 export interface PreprocessTask {
   extractor: ExtractorSpec;
-  audio: { sampleRateHz: number; durationS: number; pad: 'end' | 'center' | 'start'; trim: 'start' | 'center' | 'end'; trimSilence?: TrimSilenceOptions };
+  audio: AudioSettings;
   /** Waveform augmentation: `copies` perturbed versions per clip, written to `clips[i].copies`. */
   augment?: { seed: number; speed: AugmentOptions['speed']; noise: AugmentOptions['noise'] };
   /** `id` seeds the clip's copies; `copies` are their output paths (empty: no augmentation). */
@@ -57,7 +59,7 @@ function extractorFor(spec: ExtractorSpec): Extractor {
 /** Process one chunk; exported as the piscina entry point and callable in-process. */
 export default async function processChunk(task: PreprocessTask): Promise<ClipResult[]> {
   const extractor = extractorFor(task.extractor);
-  const length = Math.round(task.audio.durationS * task.audio.sampleRateHz);
+  const length = clipLength(task.audio);
   const expectedShape = extractor.outputShape(length);
   const results: ClipResult[] = [];
   for (const clip of task.clips) {
@@ -91,13 +93,9 @@ async function processClip(
     const cached = tryReadCached(clip.out, expectedShape);
     if (cached) return { ok: true, reused: true, sha256, shape: expectedShape, sourceRateHz: decoded.sampleRateHz, sourceDurationS, ...sums(cached, expectedShape) };
   }
-  if (decoded.frames === 0) throw new AudioDecodeError(clip.source, 'no audio samples (empty data chunk)');
-  const atRate = decoded.sampleRateHz === task.audio.sampleRateHz
-    ? decoded.samples
-    : await (resampler ??= new Resampler()).resample(decoded.samples, decoded.sampleRateHz, task.audio.sampleRateHz);
-  const speech = task.audio.trimSilence ? trimSilence(atRate, task.audio.trimSilence) : atRate;
+  const { speech, samples } = await prepareAudio(decoded, clip.source, { ...task.audio, resampler: (resampler ??= new Resampler()) });
   const fit = { pad: task.audio.pad, trim: task.audio.trim };
-  const features = extractor.extract(fitLength(speech, length, fit), task.audio.sampleRateHz);
+  const features = extractor.extract(samples, task.audio.sampleRateHz);
   // Copies first, the original last: a clip counts as done (journal) only when all its files exist.
   if (clip.copies.length > 0 && task.augment) {
     const waves = await perturbedCopies(speech, clip.id, clip.copies.length, task.augment, { length, fit, resampler: (resampler ??= new Resampler()) });

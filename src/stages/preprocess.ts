@@ -17,7 +17,9 @@ import {
 import { MelbookError } from '../errors';
 import { resolveAugmentOptions } from '../data/augment';
 import type { DataConfig, FeaturesConfig, PreprocessConfig, SplitConfig } from '../config/schema';
+import type { AudioSettings } from '../audio/settings';
 import { compiledWorker } from './worker-file';
+import { recoverInterruptedRun } from './preprocess-recovery';
 import processChunk, { type ClipResult, type PreprocessTask } from './preprocess-worker';
 
 /** What the stage needs from the configuration. */
@@ -59,7 +61,7 @@ const JOURNAL_FILE = '.journal.jsonl';
 
 /** Map the YAML feature section to the extractor spec (sample rate comes from `data`). */
 export function extractorSpecFromConfig(features: FeaturesConfig, data: DataConfig): ExtractorSpec {
-  return { ...features, sampleRateHz: data.sampleRateHz } as ExtractorSpec;
+  return { ...features, sampleRateHz: data.sampleRateHz };
 }
 
 /** The feature folder's key: extractor parameters plus the audio loading that precedes them. */
@@ -69,8 +71,8 @@ export function featureKeyFor(features: FeaturesConfig, data: DataConfig, augmen
 }
 
 /** How audio is loaded before extraction, as recorded in the metadata and the feature key. */
-export function audioSettings(data: DataConfig): PreprocessTask['audio'] {
-  const audio: PreprocessTask['audio'] = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
+export function audioSettings(data: DataConfig): AudioSettings {
+  const audio: AudioSettings = { sampleRateHz: data.sampleRateHz, durationS: data.durationS, pad: data.pad, trim: data.trim };
   // Only present when on, so the keys of existing feature folders do not change.
   if (data.trimSilence) {
     const { margin, ...rest } = data.trimSilence;
@@ -86,10 +88,36 @@ function keyExtras(data: DataConfig, augment?: PreprocessConfig['augment']): Rec
 
 export async function preprocess(options: PreprocessOptions): Promise<PreprocessResult> {
   const started = performance.now();
-  const { data, features, split, preprocess: pre } = options;
+  const plan = planFeatures(options);
+  const scan = scanRecordings(options.data);
+  const tasks = clipTasks(plan, scan.clips);
+  const results = await extractClips(plan, tasks, options, { started, rejected: scan.rejected.length });
+  const { kept, skipped } = keptClips(scan, results);
+  if (kept.length === 0) throw new MelbookError(`${options.data.recordings}: no clip could be preprocessed; first error: ${skipped[0]?.file}: ${skipped[0]?.reason}`);
+  const { manifest, metadata } = describeDataset(plan, kept, tasks, { data: options.data, split: options.split, skipped });
+  return writeOutputs(plan, { manifest, metadata, kept, skipped, total: scan.files.length, started, recordings: options.data.recordings });
+}
+
+/** What every clip is turned into, and where: the extractor, audio loading, augmentation and the feature folder. */
+interface FeaturePlan {
+  spec: ExtractorSpec;
+  extractor: ReturnType<typeof createExtractor>;
+  audio: PreprocessTask['audio'];
+  /** Waveform augmentation, when it makes copies. */
+  augment?: PreprocessConfig['augment'];
+  copies: number;
+  featureKey: string;
+  featureDir: string;
+  clipsDir: string;
+  /** Worker threads; 1 runs in-process. */
+  workers: number;
+}
+
+/** Resolve the extractor and the feature folder (created here), so every later step reads them from one place. */
+function planFeatures(options: PreprocessOptions): FeaturePlan {
+  const { data, features, preprocess: pre } = options;
   const spec = extractorSpecFromConfig(features, data);
   const extractor = createExtractor(spec);
-  const audio = audioSettings(data);
   const copies = pre.augment?.copies ?? 0;
   const augment = copies > 0 ? pre.augment : undefined;
   if (augment) resolveAugmentOptions({ speed: augment.speed, noise: augment.noise }, 'preprocess.augment'); // throws ConfigError with the YAML path
@@ -97,65 +125,100 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   const featureDir = join(pre.dir, featureKey);
   const clipsDir = join(featureDir, 'clips');
   mkdirSync(clipsDir, { recursive: true });
+  const workers = pre.workers > 0 ? pre.workers : availableParallelism();
+  return { spec, extractor, audio: audioSettings(data), augment, copies, featureKey, featureDir, clipsDir, workers };
+}
 
+/** The recordings folder's .wav files, split into clips with a parsable name and rejected ones. */
+function scanRecordings(data: DataConfig): { files: string[] } & ReturnType<typeof parseClips> {
   const files = listWavFiles(data.recordings, data.layout);
   if (files.length === 0) throw new MelbookError(`${data.recordings}: no .wav files found; get FSDD with \`npx melbook data fsdd\` or set data.recordings`);
-  const { clips, rejected } = parseClips(data.recordings, files, data);
-  const skipped: SkippedClip[] = rejected.map((e) => ({ file: e.file, reason: e.reason }));
+  return { files, ...parseClips(data.recordings, files, data) };
+}
 
-  const journalPath = join(featureDir, JOURNAL_FILE);
+type Clip = ReturnType<typeof parseClips>['clips'][number];
+type ClipTask = PreprocessTask['clips'][number];
+
+/**
+ * One task per clip: where its features (and augmented copies) go, and the source hash the
+ * journal recorded when it was last written, so the worker can reuse an unchanged clip.
+ */
+function clipTasks(plan: FeaturePlan, clips: readonly Clip[]): ClipTask[] {
+  const journalPath = join(plan.featureDir, JOURNAL_FILE);
+  // A run killed mid-write leaves temporary files and maybe a cut journal line: clear them first.
+  recoverInterruptedRun(plan.featureDir, journalPath);
   const known = readJournal(journalPath);
-  const outPath = (id: string) => join(clipsDir, `${id.replace(/\.wav$/i, '').replace(/[\\/]/g, '__')}.npy`);
+  const outPath = (id: string) => join(plan.clipsDir, `${id.replace(/\.wav$/i, '').replace(/[\\/]/g, '__')}.npy`);
   const copyPath = (id: string, j: number) => outPath(id).replace(/\.npy$/, `.aug${j + 1}.npy`);
-  const jobs = clips.map((c) => ({ id: c.id, source: c.file, out: outPath(c.id), copies: Array.from({ length: copies }, (_, j) => copyPath(c.id, j)), knownSha256: known.get(c.id) }));
+  return clips.map((c) => ({ id: c.id, source: c.file, out: outPath(c.id), copies: Array.from({ length: plan.copies }, (_, j) => copyPath(c.id, j)), knownSha256: known.get(c.id) }));
+}
 
-  const workers = pre.workers > 0 ? pre.workers : availableParallelism();
+/**
+ * Extract every clip in chunks, in-process or on a worker pool, journaling each newly written
+ * clip as its chunk finishes so an interrupted run resumes where it stopped.
+ */
+async function extractClips(plan: FeaturePlan, tasks: readonly ClipTask[], options: PreprocessOptions, progress: { started: number; rejected: number }): Promise<ClipResult[]> {
+  const journalPath = join(plan.featureDir, JOURNAL_FILE);
   const chunkSize = options.chunkSize ?? 64;
-  const results: ClipResult[] = new Array(clips.length);
+  const results: ClipResult[] = new Array(tasks.length);
   let done = 0;
   let failed = 0;
   const runChunk = async (start: number, run: (t: PreprocessTask) => Promise<ClipResult[]>) => {
-    const task: PreprocessTask = { extractor: spec, audio, clips: jobs.slice(start, start + chunkSize), ...(augment ? { augment: { seed: augment.seed, speed: augment.speed, noise: augment.noise } } : {}) };
+    const task: PreprocessTask = { extractor: plan.spec, audio: plan.audio, clips: tasks.slice(start, start + chunkSize), ...(plan.augment ? { augment: { seed: plan.augment.seed, speed: plan.augment.speed, noise: plan.augment.noise } } : {}) };
     const out = await run(task);
     const lines: string[] = [];
     out.forEach((r, k) => {
       results[start + k] = r;
-      if (r.ok && !r.reused) lines.push(JSON.stringify({ id: clips[start + k].id, sha256: r.sha256 }));
+      if (r.ok && !r.reused) lines.push(JSON.stringify({ id: tasks[start + k].id, sha256: r.sha256 }));
       if (!r.ok) failed++;
     });
     if (lines.length > 0) appendFileSync(journalPath, lines.join('\n') + '\n');
     done += out.length;
-    options.onProgress?.({ done, total: clips.length, skipped: failed + rejected.length, elapsedS: (performance.now() - started) / 1000 });
+    options.onProgress?.({ done, total: tasks.length, skipped: failed + progress.rejected, elapsedS: (performance.now() - progress.started) / 1000 });
   };
-  const starts = Array.from({ length: Math.ceil(clips.length / chunkSize) }, (_, i) => i * chunkSize);
-  if (workers <= 1 || clips.length <= chunkSize) {
+  const starts = Array.from({ length: Math.ceil(tasks.length / chunkSize) }, (_, i) => i * chunkSize);
+  if (plan.workers <= 1 || tasks.length <= chunkSize) {
     for (const s of starts) await runChunk(s, processChunk);
-  } else {
-    const pool = new Piscina({ filename: compiledWorker('preprocess-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-    try {
-      await Promise.all(starts.map((s) => runChunk(s, (t) => pool.run(t) as Promise<ClipResult[]>)));
-    } finally {
-      await pool.destroy();
-    }
+    return results;
   }
+  const pool = new Piscina({ filename: compiledWorker('stages/preprocess-worker'), minThreads: plan.workers, maxThreads: plan.workers, idleTimeout: 1000 });
+  try {
+    await Promise.all(starts.map((s) => runChunk(s, (t) => pool.run(t) as Promise<ClipResult[]>)));
+  } finally {
+    await pool.destroy();
+  }
+  return results;
+}
 
-  // Keep the clips that made it; list the others with their reason.
-  const good: { index: number; result: Extract<ClipResult, { ok: true }> }[] = [];
-  results.forEach((r, i) => (r.ok ? good.push({ index: i, result: r }) : skipped.push({ file: clips[i].file, reason: r.reason })));
-  if (good.length === 0) throw new MelbookError(`${data.recordings}: no clip could be preprocessed; first error: ${skipped[0]?.file}: ${skipped[0]?.reason}`);
-  const kept = good.map((g) => clips[g.index]);
-  const splits = assignSplits(kept, split);
-  const names = classNames(kept.map((c) => c.label));
-  const featureShape = good[0].result.shape;
+type KeptClip = { index: number; clip: Clip; result: Extract<ClipResult, { ok: true }> };
+
+/** The clips that made it, and every skipped file with its reason (rejected names first). */
+function keptClips(scan: ReturnType<typeof scanRecordings>, results: readonly ClipResult[]): { kept: KeptClip[]; skipped: SkippedClip[] } {
+  const skipped: SkippedClip[] = scan.rejected.map((e) => ({ file: e.file, reason: e.reason }));
+  const kept: KeptClip[] = [];
+  results.forEach((r, i) => (r.ok ? kept.push({ index: i, clip: scan.clips[i], result: r }) : skipped.push({ file: scan.clips[i].file, reason: r.reason })));
+  return { kept, skipped };
+}
+
+/** The manifest (one entry per kept clip, with its split) and the metadata (shapes, classes, counts, train-split statistics). */
+function describeDataset(
+  plan: FeaturePlan,
+  kept: readonly KeptClip[],
+  tasks: readonly ClipTask[],
+  ctx: { data: DataConfig; split: SplitConfig; skipped: SkippedClip[] },
+): { manifest: Manifest; metadata: DatasetMetadata } {
+  const splits = assignSplits(kept.map((k) => k.clip), ctx.split);
+  const names = classNames(kept.map((k) => k.clip.label));
+  const featureShape = kept[0].result.shape;
   const stats = new StatsAccumulator(featureShape[0] ?? 1);
   const cols = featureShape.slice(1).reduce((a, b) => a * b, 1);
-  const entries: ManifestEntry[] = good.map(({ index, result }, k) => {
-    const clip = clips[index];
+  const relative = (file: string) => `clips/${file.slice(plan.clipsDir.length + 1)}`;
+  const entries: ManifestEntry[] = kept.map(({ index, clip, result }, k) => {
     if (splits[k] === 'train') stats.addSums(result.sum, result.sumSq, cols);
     return {
       id: clip.id, source: clip.file, label: clip.label, labelIndex: names.indexOf(clip.label), speaker: clip.speaker, take: clip.take,
-      split: splits[k], feature: `clips/${outPath(clip.id).slice(clipsDir.length + 1)}`, shape: result.shape,
-      ...(copies > 0 ? { copies: jobs[index].copies.map((c) => `clips/${c.slice(clipsDir.length + 1)}`) } : {}),
+      split: splits[k], feature: relative(tasks[index].out), shape: result.shape,
+      ...(plan.copies > 0 ? { copies: tasks[index].copies.map(relative) } : {}),
       sourceSha256: result.sha256, sourceRateHz: result.sourceRateHz, sourceDurationS: round(result.sourceDurationS, 6),
     };
   });
@@ -164,33 +227,42 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   const metadata: DatasetMetadata = {
     version: 1,
     createdAt: new Date().toISOString(),
-    featureKey,
-    features: extractor.describe(),
-    audio,
-    recordingsDir: resolve(data.recordings),
-    ...(augment ? { augment: { ...augment } } : {}),
+    featureKey: plan.featureKey,
+    features: plan.extractor.describe(),
+    audio: plan.audio,
+    recordingsDir: resolve(ctx.data.recordings),
+    ...(plan.augment ? { augment: { ...plan.augment } } : {}),
     featureShape,
     inputShape: [...featureShape, 1],
     classNames: names,
     speakers: [...new Set(entries.map((e) => e.speaker))].sort(),
     counts: { total: entries.length, bySplit, byClass },
-    split: { ...split },
+    split: { ...ctx.split },
     normalization: stats.result(),
-    skipped,
+    skipped: ctx.skipped,
   };
-  const manifest: Manifest = { version: 1, featureKey, entries };
+  return { manifest: { version: 1, featureKey: plan.featureKey, entries }, metadata };
+}
+
+/** Write manifest.json, metadata.json and the report atomically, and say what this call did. */
+function writeOutputs(
+  plan: FeaturePlan,
+  out: { manifest: Manifest; metadata: DatasetMetadata; kept: readonly KeptClip[]; skipped: SkippedClip[]; total: number; started: number; recordings: string },
+): PreprocessResult {
+  const { featureKey, featureDir, workers } = plan;
   const manifestPath = join(featureDir, MANIFEST_FILE);
   const metadataPath = join(featureDir, METADATA_FILE);
   const reportPath = join(featureDir, REPORT_FILE);
-  writeJsonAtomic(manifestPath, manifest);
-  writeJsonAtomic(metadataPath, metadata);
-  const seconds = (performance.now() - started) / 1000;
-  const reused = good.filter((g) => g.result.reused).length;
-  const report = { featureKey, recordings: data.recordings, total: files.length, written: good.length - reused, reused, skipped, seconds: round(seconds, 3), workers };
-  writeJsonAtomic(reportPath, report);
+  writeJsonAtomic(manifestPath, out.manifest);
+  writeJsonAtomic(metadataPath, out.metadata);
+  const seconds = (performance.now() - out.started) / 1000;
+  const reused = out.kept.filter((k) => k.result.reused).length;
+  const written = out.kept.length - reused;
+  const { skipped, total } = out;
+  writeJsonAtomic(reportPath, { featureKey, recordings: out.recordings, total, written, reused, skipped, seconds: round(seconds, 3), workers });
   return {
-    featureKey, featureDir, manifestPath, metadataPath, reportPath, total: files.length, written: good.length - reused, reused,
-    skipped, seconds, filesPerSecond: files.length / seconds, workers, metadata, manifest,
+    featureKey, featureDir, manifestPath, metadataPath, reportPath, total, written, reused,
+    skipped, seconds, filesPerSecond: total / seconds, workers, metadata: out.metadata, manifest: out.manifest,
   };
 }
 

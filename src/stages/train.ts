@@ -1,14 +1,15 @@
 /**
- * `melbook train` as one function: make sure features are current (preprocess reuses its
- * cache), then in one tracked run: train, evaluate on the test split, save the model. A run
- * that throws ends FAILED with the error recorded.
+ * The train stage as one function, the same from the CLI (`melbook train`), a training job
+ * (orchestration/run-job.ts) and a notebook: make sure features are current (preprocess reuses
+ * its cache), then in one tracked run: train (`train`, the training loop), evaluate on the test
+ * split, save the model. A run that throws ends FAILED with the error recorded. Notebook stage
+ * 03 (`trainStageInRun`) runs the same loop inside the pipeline's run instead.
  */
 import { preprocess, type PreprocessResult } from './preprocess';
 import { AudioDataset } from '../data/dataset';
 import { train, type TrainResult } from '../train/train';
 import { evaluateModel, logEvaluation, formatEvaluation, type Evaluation } from '../train/evaluate';
-import { Tracker } from '../tracking/tracker';
-import { withRun } from '../tracking/tracker';
+import { Tracker, withRun } from '../tracking/tracker';
 import { disposeModel } from '../model/model';
 import type { PipelineConfig } from '../config/pipeline';
 import type { EpochLog } from '../train/callbacks';

@@ -13,18 +13,17 @@
  * Keys may contain `/` (sub-folders). See docs/mlflow-file-store.md for the exact format.
  * Paths all come from `storePath`, which validates ids and keys first.
  */
-import { randomInt, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
+import { EXPERIMENTS_LOCK, withFileLock } from './file-lock';
 import { TrackingError } from '../errors';
 import { NON_EXPERIMENT_ROOT_FOLDERS, RESERVED_EXPERIMENT_FOLDERS, TRASH_FOLDER, pathToFileUri, storePath, validateExperimentId, validateKey, validateRunId } from './paths';
 import { MLFLOW_TAGS, ParamChangedError, type CreateRunRequest, type Experiment, type Metric, type Param, type Run, type RunInfo, type RunStatus, type RunTag, type TrackingStore } from './store';
+import { newIntegerExperimentId, newUuidHex, randomRunName } from './ids';
+import { LIMITS, validateMetric, validateParam, validateTag } from './limits';
 import { parsePythonFloat, pythonFloatRepr } from './values';
 import { experimentToYaml, parseExperimentMeta, parseRunMeta, runInfoToYaml } from './yaml-meta';
-
-/** MLflow's limits (mlflow/utils/validation.py). */
-export const LIMITS = { metricsPerBatch: 1000, paramsPerBatch: 100, tagsPerBatch: 100, paramValueLength: 6000, tagValueLength: 5000, experimentNameLength: 500 } as const;
 
 export interface FileStoreOptions {
   /** Root folder of the store, resolved against the working directory. Default `runs`. */
@@ -44,31 +43,6 @@ interface ResolvedFileStoreOptions {
   newExperimentId: () => string;
 }
 
-/** MLflow's run id: `uuid.uuid4().hex`. */
-export function newUuidHex(): string {
-  return randomUUID().replace(/-/g, '');
-}
-
-/** MLflow's experiment id: the last 18 decimal digits of a uuid4, leading zeros re-drawn. */
-export function newIntegerExperimentId(): string {
-  const digits = BigInt(`0x${newUuidHex()}`).toString().slice(-18);
-  const leadingZeros = digits.length - digits.replace(/^0+/, '').length;
-  let extra = '';
-  for (let i = 0; i < leadingZeros; i++) extra += String(randomInt(10));
-  return BigInt(digits + extra).toString();
-}
-
-const NAME_WORDS = {
-  adjectives: ['able', 'bold', 'bright', 'calm', 'clever', 'eager', 'gentle', 'lucky', 'melodic', 'nimble', 'quiet', 'rare', 'sleek', 'swift', 'vivid', 'wise'],
-  nouns: ['bass', 'cod', 'crane', 'finch', 'fox', 'hare', 'koi', 'lark', 'lynx', 'moth', 'owl', 'robin', 'seal', 'swan', 'wren', 'yak'],
-};
-
-/** A random run name in MLflow's `adjective-noun-123` form. */
-export function randomRunName(): string {
-  const pick = (xs: string[]) => xs[randomInt(xs.length)];
-  return `${pick(NAME_WORDS.adjectives)}-${pick(NAME_WORDS.nouns)}-${randomInt(1000)}`;
-}
-
 export class FileStore implements TrackingStore {
   readonly root: string;
   private readonly opts: ResolvedFileStoreOptions;
@@ -86,11 +60,9 @@ export class FileStore implements TrackingStore {
   private init(): Promise<void> {
     this.ready ??= (async () => {
       await fs.mkdir(this.root, { recursive: true });
-      if (!(await exists(path.join(this.root, '0'))) && !(await exists(path.join(this.root, TRASH_FOLDER, '0')))) {
-        await this.writeExperiment('0', 'Default').catch((err) => {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        });
-      }
+      const missing = async () => !(await exists(path.join(this.root, '0'))) && !(await exists(path.join(this.root, TRASH_FOLDER, '0')));
+      // Checked again under the lock: another process may be creating it right now.
+      if (await missing()) await withFileLock(path.join(this.root, EXPERIMENTS_LOCK), async () => (await missing()) && this.writeExperiment('0', 'Default'));
       await fs.mkdir(path.join(this.root, TRASH_FOLDER), { recursive: true });
     })();
     return this.ready;
@@ -101,7 +73,7 @@ export class FileStore implements TrackingStore {
     await fs.mkdir(dir); // exclusive: an existing id fails with EEXIST
     const now = this.opts.now();
     const exp: Experiment = { experimentId: id, name, artifactLocation: `${pathToFileUri(this.root)}/${id}`, lifecycleStage: 'active', creationTime: now, lastUpdateTime: now, tags: {} };
-    await fs.writeFile(storePath(this.root, { experimentId: id, part: 'meta' }), experimentToYaml(exp), { flag: 'wx' });
+    await writeAtomic(storePath(this.root, { experimentId: id, part: 'meta' }), experimentToYaml(exp)); // the exclusive mkdir made the id ours
   }
 
   async createExperiment(name: string, tags: RunTag[] = []): Promise<string> {
@@ -109,8 +81,8 @@ export class FileStore implements TrackingStore {
     if (name.length > LIMITS.experimentNameLength) throw new TrackingError(`experiment name is ${name.length} characters; the limit is ${LIMITS.experimentNameLength}`);
     for (const t of tags) validateKey('tag', t.key);
     await this.init();
-    // One creation at a time in this process, so two callers cannot both take a free name.
-    const job = this.experimentLock.then(async () => {
+    // One creation at a time in this process and across processes, so two callers cannot both take a free name.
+    const job = this.experimentLock.then(() => withFileLock(path.join(this.root, EXPERIMENTS_LOCK), async () => {
       const existing = await this.getExperimentByName(name);
       if (existing) {
         const where = existing.lifecycleStage === 'deleted' ? ' (deleted: restore it or remove it from .trash/)' : '';
@@ -128,7 +100,7 @@ export class FileStore implements TrackingStore {
         for (const t of tags) await writeFileIn(storePath(this.root, { experimentId: id, part: 'tags', key: t.key }), t.value);
         return id;
       }
-    });
+    }));
     this.experimentLock = job.catch(() => undefined);
     return job;
   }
@@ -202,7 +174,7 @@ export class FileStore implements TrackingStore {
     this.runIndex.set(runId, exp.experimentId);
     const info: RunInfo = { runId, runName, experimentId: exp.experimentId, userId: request.userId, status: 'RUNNING', startTime: request.startTime, endTime: null, artifactUri: `${exp.artifactLocation}/${runId}/artifacts`, lifecycleStage: 'active' };
     const loc = { experimentId: exp.experimentId, runId };
-    await fs.writeFile(storePath(this.root, { ...loc, part: 'meta' }), runInfoToYaml(info), { flag: 'wx' });
+    await writeAtomic(storePath(this.root, { ...loc, part: 'meta' }), runInfoToYaml(info)); // readers in other processes never see half of it
     for (const part of ['metrics', 'params', 'artifacts'] as const) await fs.mkdir(storePath(this.root, { ...loc, part }));
     for (const t of tags) await writeFileIn(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
     return info;
@@ -323,25 +295,6 @@ export class FileStore implements TrackingStore {
     if (required) throw new TrackingError(`run ${runId} not found under ${this.root}`);
     return undefined;
   }
-}
-
-function validateMetric(m: Metric): void {
-  validateKey('metric', m.key);
-  if (typeof m.value !== 'number') throw new TrackingError(`metric ${JSON.stringify(m.key)}: value ${String(m.value)} is not a number`);
-  if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) throw new TrackingError(`metric ${JSON.stringify(m.key)}: timestamp ${m.timestamp} must be a non-negative integer (ms since the epoch)`);
-  if (!Number.isSafeInteger(m.step)) throw new TrackingError(`metric ${JSON.stringify(m.key)}: step ${m.step} must be an integer`);
-}
-
-function validateParam(p: Param): void {
-  validateKey('param', p.key);
-  if (typeof p.value !== 'string') throw new TrackingError(`param ${JSON.stringify(p.key)}: value must be a string, got ${typeof p.value}`);
-  if (p.value.length > LIMITS.paramValueLength) throw new TrackingError(`param ${JSON.stringify(p.key)}: value has ${p.value.length} characters; the limit is ${LIMITS.paramValueLength}`);
-}
-
-function validateTag(t: RunTag): void {
-  validateKey('tag', t.key);
-  if (typeof t.value !== 'string') throw new TrackingError(`tag ${JSON.stringify(t.key)}: value must be a string, got ${typeof t.value}`);
-  if (t.value.length > LIMITS.tagValueLength) throw new TrackingError(`tag ${JSON.stringify(t.key)}: value has ${t.value.length} characters; the limit is ${LIMITS.tagValueLength}`);
 }
 
 function parseMetricLine(key: string, line: string, where: string): Metric {

@@ -1,6 +1,8 @@
 /** Experiment tracking in MLflow's file-store layout: the public surface of src/tracking. */
 export { Tracker, RunHandle, withRun, type TrackerOptions, type StartRunOptions, type WithRunOptions } from './tracker';
-export { FileStore, LIMITS, newUuidHex, newIntegerExperimentId, randomRunName, type FileStoreOptions } from './file-store';
+export { FileStore, type FileStoreOptions } from './file-store';
+export { newUuidHex, newIntegerExperimentId, randomRunName } from './ids';
+export { LIMITS } from './limits';
 export {
   RUN_STATUSES,
   RUN_STATUS_CODES,
@@ -23,6 +25,7 @@ export {
   type TrackingStore,
 } from './store';
 export { storePath, validateRunId, validateExperimentId, validateKey, validateArtifactPath, pathToFileUri, type StoreLocation, type KeyKind } from './paths';
-export { dumpFlatMapping, runInfoToYaml, experimentToYaml, parseRunMeta, parseExperimentMeta, type YamlValue } from './yaml-meta';
+export { runInfoToYaml, experimentToYaml, parseRunMeta, parseExperimentMeta } from './yaml-meta';
+export { dumpFlatMapping, type YamlValue } from './yaml-emit';
 export { pythonFloatRepr, pythonStr, type LoggableValue } from './values';
 export { formatRunsTable, formatRunsComparison, formatNumber, formatTime, formatDuration } from './format';

@@ -3,23 +3,32 @@
  * model on raw audio (class names, audio loading, feature parameters, normalisation).
  */
 import { join } from 'node:path';
-import { writeJsonAtomic, readJson, type DatasetMetadata, type NormalizationStats } from '../data/manifest';
-import type { Normalization } from '../data/dataset';
+import { z } from 'zod';
+import { writeJsonAtomic, readJson, checkStored, NormalizationStatsSchema, type DatasetMetadata } from '../data/manifest';
+import { AudioSettingsSchema } from '../audio/settings';
+import { FeatureSpecSchema } from '../features/spec';
+import { NORMALIZATIONS, type Normalization } from '../features/normalize';
+import { StaleBundleError } from '../errors';
 
 export const BUNDLE_FILE = 'melbook.json';
 
-export interface BundleMetadata {
-  version: 1;
-  createdAt: string;
-  classNames: string[];
-  inputShape: number[];
-  audio: DatasetMetadata['audio'];
-  /** The extractor's describe(): enough to rebuild it with createExtractor. */
-  features: Record<string, unknown>;
-  normalization: { mode: Normalization; stats: NormalizationStats };
-  bestEpoch: number;
-  backend: string;
-}
+/** melbook.json: everything besides the weights that running the model on raw audio needs. */
+export const BundleMetadataSchema = z
+  .object({
+    version: z.literal(1),
+    createdAt: z.string(),
+    classNames: z.array(z.string()).min(1),
+    inputShape: z.array(z.number().int().positive()).min(1),
+    /** How the training clips were loaded; predict loads files the same way. */
+    audio: AudioSettingsSchema,
+    /** The extractor's describe(): enough to rebuild it with createExtractor. */
+    features: FeatureSpecSchema,
+    normalization: z.object({ mode: z.enum(NORMALIZATIONS), stats: NormalizationStatsSchema }).strict(),
+    bestEpoch: z.number().int(),
+    backend: z.string(),
+  })
+  .strict();
+export type BundleMetadata = z.infer<typeof BundleMetadataSchema>;
 
 export function writeBundleMetadata(
   modelDir: string,
@@ -40,6 +49,9 @@ export function writeBundleMetadata(
   return bundle;
 }
 
+/** Read and check a bundle's melbook.json; one this version does not write is a StaleBundleError. */
 export function readBundleMetadata(modelDir: string): BundleMetadata {
-  return readJson<BundleMetadata>(join(modelDir, BUNDLE_FILE), 'model bundle metadata', 'pass a model folder written by `melbook train` (runs/<exp>/<run>/artifacts/model)');
+  const file = join(modelDir, BUNDLE_FILE);
+  const raw = readJson<unknown>(file, 'model bundle metadata', 'pass a model folder written by `melbook train` (runs/<exp>/<run>/artifacts/model)');
+  return checkStored(BundleMetadataSchema, raw, file, (f, problem) => new StaleBundleError(f, problem));
 }

@@ -1,12 +1,12 @@
 /** Using a saved model bundle on raw audio files: decode, extract, normalise, classify. */
 import * as tf from '@tensorflow/tfjs';
-import { loadAudio } from '../audio/load';
-import { fitLength, type PadMode, type TrimMode } from '../audio/fit';
+import { prepareAudio, readAudioFile } from '../audio/load';
+import { fitLength } from '../audio/fit';
 import { Resampler } from '../audio/resample';
-import { speedPerturb } from '../data/augment';
-import { createExtractor, type ExtractorSpec, type Extractor } from '../features/extractor';
+import { clipLength } from '../audio/settings';
+import { speedPerturb } from '../data/augment-waveform';
+import { createExtractor, type Extractor } from '../features/extractor';
 import { normalizeClip } from '../data/dataset';
-import { audioLoadOptions } from '../data/manifest';
 import { loadModel } from '../model/io';
 import { readBundleMetadata, type BundleMetadata } from './bundle';
 import { MelbookError } from '../errors';
@@ -29,9 +29,7 @@ export class Predictor {
 
   static async load(modelDir: string): Promise<Predictor> {
     const bundle = readBundleMetadata(modelDir);
-    const { version: _version, ...spec } = bundle.features;
-    void _version;
-    const extractor = createExtractor(spec as unknown as ExtractorSpec);
+    const extractor = createExtractor(bundle.features);
     const model = await loadModel(modelDir);
     return new Predictor(model, bundle, extractor);
   }
@@ -44,17 +42,11 @@ export class Predictor {
    */
   async features(file: string, speedFactor = 1): Promise<Float32Array> {
     const { audio } = this.bundle;
-    let samples: Float32Array;
-    if (speedFactor === 1) {
-      samples = (await loadAudio(file, audioLoadOptions(audio))).samples;
-    } else {
-      const { durationS: _d, ...unfitted } = audioLoadOptions(audio);
-      void _d;
-      const speech = (await loadAudio(file, unfitted)).samples;
-      const length = Math.round(audio.durationS * audio.sampleRateHz);
-      this.resampler ??= new Resampler();
-      samples = fitLength(await speedPerturb(speech, speedFactor, this.resampler, { baseRateHz: audio.sampleRateHz }), length, { pad: audio.pad as PadMode, trim: audio.trim as TrimMode });
-    }
+    this.resampler ??= new Resampler();
+    const { speech, samples: fitted } = await prepareAudio(await readAudioFile(file), file, { ...audio, resampler: this.resampler });
+    const samples = speedFactor === 1
+      ? fitted
+      : fitLength(await speedPerturb(speech, speedFactor, this.resampler, { baseRateHz: audio.sampleRateHz }), clipLength(audio), audio);
     const feats = this.extractor.extract(samples, audio.sampleRateHz);
     const size = this.bundle.inputShape.reduce((a, b) => a * b, 1);
     if (feats.data.length !== size) throw new MelbookError(`${file}: features have ${feats.data.length} values, the model expects ${size} ([${this.bundle.inputShape}])`);

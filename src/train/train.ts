@@ -1,8 +1,9 @@
 /**
- * The train stage: build the configured model for the shapes in the dataset metadata, train
+ * The training loop: build the configured model for the shapes in the dataset metadata, train
  * it on the chosen backend with per-epoch logging to the run, early stopping, a learning-rate
  * schedule and the best checkpoint kept on disk, then save the best model as a bundle that
- * `melbook predict` can use on raw audio.
+ * `melbook predict` can use on raw audio. The train stage (`trainStage`, stages/train.ts)
+ * wraps it with preprocessing, a run of its own and the test evaluation.
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +14,7 @@ import { selectBackend, type BackendSelection } from '../model/backend';
 import { saveModel, loadModel } from '../model/io';
 import { writeBundleMetadata } from './bundle';
 import { featureAugmenter } from '../data/augment';
-import { featureRowBlocks } from '../data/manifest';
+import { featureRowBlocks } from '../features/spec';
 import { EarlyStopping, LearningRateSchedule, formatEpochLine, type EpochLog } from './callbacks';
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunHandle } from '../tracking/tracker';
@@ -46,10 +47,9 @@ export interface TrainResult {
   dataset: AudioDataset;
 }
 
-/** Choose the backend: env MELBOOK_BACKEND, else the config; record it on the run. */
+/** Choose the backend: env MELBOOK_BACKEND, else `training.backend` (see selectBackend); record it on the run. */
 export async function useBackend(config: PipelineConfig, run?: RunHandle, log: (l: string) => void = console.log): Promise<BackendSelection> {
-  const fromEnv = process.env.MELBOOK_BACKEND;
-  const backend = await selectBackend({ prefer: (fromEnv || config.training.backend) as 'auto' });
+  const backend = await selectBackend({ configured: config.training.backend });
   log(`backend: ${backend.name}${backend.fallbacks.length ? ` (skipped: ${backend.fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})` : ''}`);
   await run?.setTags({ 'melbook.backend': backend.name, 'melbook.backend.requested': backend.requested });
   return backend;
@@ -65,19 +65,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (dataset.size('validation') === 0) {
     throw new MelbookError(`${options.featureDir}: the validation split is empty; set split.validationFraction > 0 (early stopping and checkpoints need it)`);
   }
-  await run.logParams({
-    ...flatten({ data: config.data, split: config.split, training: { ...t, earlyStopping: t.earlyStopping ?? 'none', lrSchedule: t.lrSchedule ?? 'none' } }),
-    ...flatten({ features: meta.features }),
-    ...(meta.augment ? flatten({ preprocess: { augment: meta.augment } }) : {}),
-    ...prefixKeys('model', describeModel(config.model)),
-    'dataset.featureKey': meta.featureKey,
-    'dataset.inputShape': JSON.stringify(meta.inputShape),
-    'dataset.classes': meta.classNames.join(' '),
-    'dataset.train': meta.counts.bySplit.train,
-    'dataset.validation': meta.counts.bySplit.validation,
-    'dataset.test': meta.counts.bySplit.test,
-    ...Object.fromEntries((['train', 'validation', 'test'] as const).map((split) => [`dataset.speakers.${split}`, [...new Set(dataset.entries(split).map((e) => e.speaker))].sort().join(' ')])),
-  });
+  await logTrainingParams(run, config, dataset);
 
   const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });
   const { trainDs, valDs, loss } = trainingDatasets(dataset, t, log);
@@ -116,14 +104,37 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
 
-  // Continue with the best weights, not the last ones.
+  await keepBestWeights(model, checkpointDir, modelDir);
+  writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
+  await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);
+  return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
+}
+
+/** Every setting that shaped the training, as run params: config sections, features, model, dataset sizes and speakers. */
+async function logTrainingParams(run: RunHandle, config: PipelineConfig, dataset: AudioDataset): Promise<void> {
+  const t = config.training;
+  const meta = dataset.metadata;
+  await run.logParams({
+    ...flatten({ data: config.data, split: config.split, training: { ...t, earlyStopping: t.earlyStopping ?? 'none', lrSchedule: t.lrSchedule ?? 'none' } }),
+    ...flatten({ features: meta.features }),
+    ...(meta.augment ? flatten({ preprocess: { augment: meta.augment } }) : {}),
+    ...prefixKeys('model', describeModel(config.model)),
+    'dataset.featureKey': meta.featureKey,
+    'dataset.inputShape': JSON.stringify(meta.inputShape),
+    'dataset.classes': meta.classNames.join(' '),
+    'dataset.train': meta.counts.bySplit.train,
+    'dataset.validation': meta.counts.bySplit.validation,
+    'dataset.test': meta.counts.bySplit.test,
+    ...Object.fromEntries((['train', 'validation', 'test'] as const).map((split) => [`dataset.speakers.${split}`, [...new Set(dataset.entries(split).map((e) => e.speaker))].sort().join(' ')])),
+  });
+}
+
+/** Continue with the best checkpoint's weights, not the last epoch's, and save them as the run's model. */
+async function keepBestWeights(model: tf.LayersModel, checkpointDir: string, modelDir: string): Promise<void> {
   const best = await loadModel(checkpointDir);
   model.setWeights(best.getWeights());
   disposeModel(best);
   await saveModel(model, modelDir);
-  writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
-  await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);
-  return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
 }
 
 /** One pass over the training batches (trainOnBatch per batch); returns example-weighted mean loss and accuracy. */
@@ -162,7 +173,7 @@ export function trainingDatasets(
   const loss = mixupAlpha > 0 && t.loss === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : t.loss;
   const labels = loss === 'categoricalCrossentropy' ? 'oneHot' : 'index';
   const [rows, cols] = meta.featureShape;
-  const transform = featureAugmenter(t.augment, [rows, cols ?? 1], featureRowBlocks(meta));
+  const transform = featureAugmenter(t.augment, [rows, cols ?? 1], featureRowBlocks(meta.features));
   if (transform) log(`augmenting the training split: ${JSON.stringify({ freqWarp: t.augment.freqWarp, specAugment: t.augment.specAugment, timeShift: t.augment.timeShift })}`);
   if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
   if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);

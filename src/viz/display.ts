@@ -18,13 +18,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { encodeWav } from '../audio/encode';
 import { MelbookError } from '../errors';
+import type { MimeBundle } from '../nbformat';
 import { escapeAttr, escapeHtml, scriptJson, scriptText } from './html-escape';
 import type { PlotlyFigure } from './plots';
 import { renderSpectrogramPng, type SpectrogramImageOptions } from './spectrogram';
 import { renderWaveformPng, type WaveformImageOptions } from './waveform';
-
-/** Mime type -> data (text, base64 for binary images, or a JSON value), as in nbformat. */
-export type MimeBundle = Record<string, unknown>;
 
 /** The content of a Jupyter `display_data` message. */
 export interface DisplayMessage {
@@ -137,13 +135,22 @@ const FIGURE_CONFIG = { responsive: true, displaylogo: false, scrollZoom: false 
  * with `window.Plotly`, now or when the bundle fires `melbook:plotly-ready`.
  */
 export function figureHtml(fig: PlotlyFigure, options: FigureHtmlOptions = {}): string {
+  const { div, script } = figureParts(fig, options);
+  return `${div}\n` + (options.includePlotlyJs ? `<script>${plotlyBundleScript()}</script>\n` : '') + `<script>${script}</script>`;
+}
+
+/**
+ * The two parts of `figureHtml` apart, for pages that place (and hash, for their
+ * Content-Security-Policy) each script themselves: the div and the source of its draw script.
+ */
+export function figureParts(fig: PlotlyFigure, options: Omit<FigureHtmlOptions, 'includePlotlyJs'> = {}): { div: string; script: string } {
   const id = options.id ?? `melbook-fig-${randomBytes(6).toString('hex')}`;
   const layoutHeight = typeof fig.layout.height === 'number' ? fig.layout.height : undefined;
   const height = options.height ?? layoutHeight ?? 450;
   const maxWidth = typeof fig.layout.width === 'number' ? `max-width:${fig.layout.width}px;` : '';
   const spec = { data: fig.data, layout: fig.layout, config: { ...FIGURE_CONFIG, ...fig.config } };
   const note = 'Interactive figure: it needs JavaScript. Trust the notebook (jupyter trust FILE) or open the run report.';
-  const draw =
+  const script =
     '(function () {\n' +
     `  var fig = ${scriptJson(spec)};\n` +
     `  var id = ${scriptJson(id)};\n` +
@@ -151,12 +158,10 @@ export function figureHtml(fig: PlotlyFigure, options: FigureHtmlOptions = {}): 
     ' el.textContent = ""; window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }\n' +
     "  if (window.Plotly) draw(); else window.addEventListener('melbook:plotly-ready', draw);\n" +
     '})();';
-  return (
+  const div =
     `<div id="${escapeAttr(id)}" class="melbook-figure" style="width:100%;${maxWidth}height:${Math.round(height)}px">` +
-    `<p style="color:#666;font-style:italic">${escapeHtml(note)}</p></div>\n` +
-    (options.includePlotlyJs ? `<script>${plotlyBundleScript()}</script>\n` : '') +
-    `<script>${draw}</script>`
-  );
+    `<p style="color:#666;font-style:italic">${escapeHtml(note)}</p></div>`;
+  return { div, script };
 }
 
 function figureTitle(fig: PlotlyFigure): string {

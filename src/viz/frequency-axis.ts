@@ -2,36 +2,13 @@
  * Where a frequency lies along the rows of a spectrogram, for tick placement. Rows are in
  * "bin units": bin b covers [b, b + 1) and its centre frequency sits at b + 0.5.
  *
- * - mel: nBins + 2 points evenly spaced in mel between mel(fMinHz) and mel(fMaxHz); band b is
- *   centred on point b + 1 (the librosa / torchaudio filterbank layout).
+ * - mel: nMels + 2 points evenly spaced in mel between mel(fMinHz) and mel(fMaxHz); band b is
+ *   centred on point b + 1 (the librosa / torchaudio filterbank layout), with the Hz/mel
+ *   formulas of src/features/filterbank.ts, so the ticks follow the filters exactly.
  * - linear: bins evenly spaced from fMinHz (bin 0) to fMaxHz (last bin), as STFT bins
  *   0 .. nFft/2 span 0 Hz .. Nyquist.
- *
- * The Hz/mel formulas are repeated here (rather than imported from features) so that viz stays
- * a leaf module; test/viz checks they agree with src/features/filterbank.ts.
  */
-
-export const MEL_SCALE_NAMES = ['htk', 'slaney'] as const;
-export type MelScaleName = (typeof MEL_SCALE_NAMES)[number];
-
-const SLANEY_F_SP = 200 / 3;
-const SLANEY_MIN_LOG_HZ = 1000;
-const SLANEY_MIN_LOG_MEL = SLANEY_MIN_LOG_HZ / SLANEY_F_SP;
-const SLANEY_LOGSTEP = Math.log(6.4) / 27;
-
-/** Hz to mel: HTK 2595 log10(1 + f/700); Slaney linear below 1 kHz (200/3 Hz a mel), log above. */
-export function hzToMelScale(hz: number, scale: MelScaleName): number {
-  if (scale === 'htk') return 2595 * Math.log10(1 + hz / 700);
-  if (hz < SLANEY_MIN_LOG_HZ) return hz / SLANEY_F_SP;
-  return SLANEY_MIN_LOG_MEL + Math.log(hz / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP;
-}
-
-/** Mel to Hz, the inverse of `hzToMelScale`. */
-export function melScaleToHz(mel: number, scale: MelScaleName): number {
-  if (scale === 'htk') return 700 * (10 ** (mel / 2595) - 1);
-  if (mel < SLANEY_MIN_LOG_MEL) return SLANEY_F_SP * mel;
-  return SLANEY_MIN_LOG_HZ * Math.exp(SLANEY_LOGSTEP * (mel - SLANEY_MIN_LOG_MEL));
-}
+import { hzToMel, melToHz, type MelScale } from '../features/filterbank';
 
 export interface FrequencyAxis {
   /** Centre frequency of bin b in Hz. */
@@ -40,14 +17,14 @@ export interface FrequencyAxis {
   binPosition(hz: number): number;
 }
 
-/** The frequency layout of `nBins` mel bands between fMinHz and fMaxHz. */
-export function melAxis(nBins: number, fMinHz: number, fMaxHz: number, scale: MelScaleName): FrequencyAxis {
-  const lo = hzToMelScale(fMinHz, scale);
-  const hi = hzToMelScale(fMaxHz, scale);
-  const perPoint = (hi - lo) / (nBins + 1);
+/** The frequency layout of `nMels` mel bands between fMinHz and fMaxHz. */
+export function melAxis(nMels: number, fMinHz: number, fMaxHz: number, scale: MelScale): FrequencyAxis {
+  const lo = hzToMel(fMinHz, scale);
+  const hi = hzToMel(fMaxHz, scale);
+  const perPoint = (hi - lo) / (nMels + 1);
   return {
-    binCentreHz: (bin) => melScaleToHz(lo + perPoint * (bin + 1), scale),
-    binPosition: (hz) => (hzToMelScale(hz, scale) - lo) / perPoint - 1 + 0.5,
+    binCentreHz: (bin) => melToHz(lo + perPoint * (bin + 1), scale),
+    binPosition: (hz) => (hzToMel(hz, scale) - lo) / perPoint - 1 + 0.5,
   };
 }
 

@@ -33,7 +33,7 @@ export function escapeAttr(text: string): string {
 /**
  * `JSON.stringify(value)` made safe inside `<script>...</script>`: `<`, `>` and `&` become
  * `\u003c`, `\u003e`, `\u0026` (so neither `</script>` nor `<!--` can appear), and the line
- * separators U+2028/U+2029 (invalid in older JavaScript string literals) are escaped too. The
+ * separators U+2028/U+2029 (invalid in JavaScript string literals before ES2019) are escaped too. The
  * result is still valid JSON and a valid JavaScript expression with the same value.
  * Non-finite numbers become `null`, as in JSON.
  */

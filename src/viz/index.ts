@@ -8,13 +8,12 @@ export {
 export { renderWaveformPng, type WaveformImageOptions } from './waveform';
 export { pngDataUri } from './canvas';
 export { COLORMAPS, type ColormapName, colormapTable } from './colormap';
-export { MEL_SCALE_NAMES, type MelScaleName } from './frequency-axis';
 export {
   trainingCurvesFigure, confusionFigure, perGroupAccuracyFigure, classBalanceFigure, SPLIT_COLORS,
   type PlotlyFigure, type PlotlyTrace, type ClassBalanceRow, type TrainingHistoryRow,
 } from './plots';
 export {
   showFigure, showPng, showSpectrogram, showWaveform, showAudio, showTable, setDisplaySink, figureBundle, tableBundle,
-  pngBundle, audioBundle, PLOTLY_MIME, type DisplaySink, type DisplayMessage, type MimeBundle,
+  pngBundle, audioBundle, PLOTLY_MIME, type DisplaySink, type DisplayMessage,
 } from './display';
 export { escapeHtml, escapeAttr } from './html-escape';

@@ -8,7 +8,8 @@
 import { ConfigError } from '../errors';
 import { Raster } from './canvas';
 import { COLORMAPS, colorAt, colormapTable, type ColormapName } from './colormap';
-import { MEL_SCALE_NAMES, linearAxis, melAxis, type FrequencyAxis, type MelScaleName } from './frequency-axis';
+import { linearAxis, melAxis, type FrequencyAxis } from './frequency-axis';
+import { MEL_SCALES, type MelScale } from '../features/filterbank';
 import { drawFrame, layoutFrame, type FrameSpec, type Rect } from './frame';
 import { textHeight, textWidth } from './font';
 import { fitLinearTicks, formatHz, pickSpacedValues, roundFrequencyCandidates, type AxisTick } from './ticks';
@@ -30,7 +31,7 @@ export interface SpectrogramImageOptions {
   /** Highest frequency in Hz (mel: upper filterbank edge; linear: last bin). Default sampleRateHz / 2. */
   fMaxHz?: number;
   /** Mel formula of the bands when yAxis is 'mel'. Default 'htk' (torchaudio's default). */
-  melScale?: MelScaleName;
+  melScale?: MelScale;
   /** Colour map. Default 'viridis'. */
   colormap?: ColormapName;
   /** Image width in pixels. Default 640. */
@@ -104,7 +105,7 @@ function resolveOptions(data: Float32Array, options: SpectrogramImageOptions): R
   const colormap = options.colormap ?? 'viridis';
   if (!COLORMAPS.includes(colormap)) throw new ConfigError('colormap', colormap, `expected one of ${COLORMAPS.join(', ')}`);
   const melScale = options.melScale ?? 'htk';
-  if (!MEL_SCALE_NAMES.includes(melScale)) throw new ConfigError('melScale', melScale, `expected one of ${MEL_SCALE_NAMES.join(', ')}`);
+  if (!MEL_SCALES.includes(melScale)) throw new ConfigError('melScale', melScale, `expected one of ${MEL_SCALES.join(', ')}`);
   const fMinHz = options.fMinHz ?? 0;
   const fMaxHz = options.fMaxHz ?? sampleRateHz / 2;
   if (!(fMinHz >= 0 && fMinHz < fMaxHz)) throw new ConfigError('fMinHz', fMinHz, `expected 0 <= fMinHz < fMaxHz = ${fMaxHz} Hz`);

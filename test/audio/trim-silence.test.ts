@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { nonSilentRange, trimSilence } from '../../src/audio/silence';
 import { MelbookError } from '../../src/errors';
+import { PYTHON, requireOrSkip } from '../helpers/skip';
 
 /** `lead` zeros, `n` samples of a 440 Hz tone at amplitude `a`, then `tail` zeros (8 kHz). */
 function padded(lead: number, n: number, tail: number, a = 0.5): Float32Array {
@@ -65,10 +66,11 @@ test('the cut points match librosa.effects.trim (numpy port) on noisy clips of a
     const y = Array.from({ length: lead + n + tail }, (_, k) => (rand() - 0.5) * 2e-4 + (k >= lead && k < lead + n ? level * (rand() - 0.5) : 0));
     return { y: Float32Array.from(y), topDb: [20, 30, 40, 60][i % 4] };
   });
-  const py = spawnSync('/usr/bin/python3', [join(__dirname, '../fixtures/reference/trim_silence_ref.py')], {
+  const py = spawnSync(PYTHON, [join(__dirname, '../fixtures/reference/trim_silence_ref.py')], {
     input: JSON.stringify(cases.map((c) => ({ y: Array.from(c.y), topDb: c.topDb }))), encoding: 'utf8', maxBuffer: 1 << 26,
   });
-  if (py.status !== 0 && /No module named 'numpy'|ENOENT/.test(`${py.stderr}${py.error}`) && !process.env.CI) return t.skip('python3-numpy is not installed');
+  const numpyMissing = py.status !== 0 && /No module named 'numpy'|ENOENT/.test(`${py.stderr}${py.error}`);
+  if (!requireOrSkip(t, !numpyMissing, `${PYTHON} cannot import numpy (apt-get install python3-numpy)`)) return;
   assert.equal(py.status, 0, py.stderr);
   const expected = JSON.parse(py.stdout) as [number, number][];
   cases.forEach((c, i) => assert.deepEqual(nonSilentRange(c.y, { topDb: c.topDb }), expected[i], `case ${i}`));

@@ -1,21 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeWav } from '../../src/audio/wav';
+import { FSDD_DIR as RECORDINGS, FSDD_MISSING, hasFsdd } from '../helpers/fsdd';
+import { requireOrSkip } from '../helpers/skip';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wavDecoder = require('wav-decoder') as {
   decode: { sync(buffer: ArrayBuffer, opts?: { symmetric?: boolean }): { sampleRate: number; channelData: Float32Array[] } };
 };
 
-const RECORDINGS = path.resolve(__dirname, '../../../shared/fsdd/recordings');
-const absent = existsSync(RECORDINGS) ? false : `FSDD recordings not found at ${RECORDINGS}`;
 
 function listWavs(): string[] {
   return readdirSync(RECORDINGS).filter((f) => f.endsWith('.wav')).sort();
 }
 
-test('every FSDD recording decodes, quickly', { skip: absent }, (t) => {
+test('every FSDD recording decodes, quickly', (t) => {
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const files = listWavs();
   assert.ok(files.length >= 3000, `expected the 3,000 FSDD files, found ${files.length}`);
   const bytes = files.map((f) => readFileSync(path.join(RECORDINGS, f)));
@@ -32,7 +33,8 @@ test('every FSDD recording decodes, quickly', { skip: absent }, (t) => {
   assert.ok(ms < 2000, `decoding FSDD took ${ms.toFixed(0)} ms`);
 });
 
-test('FSDD recordings decode exactly as wav-decoder (symmetric scaling) decodes them', { skip: absent }, () => {
+test('FSDD recordings decode exactly as wav-decoder (symmetric scaling) decodes them', (t) => {
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const files = listWavs();
   const picks = [0, 1, 777, 1500, 2222, files.length - 1].map((i) => files[i]);
   for (const f of picks) {

@@ -1,25 +1,20 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { featureAugmenter, resolveAugmentOptions, waveformAugmenter } from '../../src/data/augment';
 import {
-  addNoise,
   applyMasks,
   composeTransforms,
   drawSpecAugmentMasks,
-  featureAugmenter,
-  mixup,
-  mixupLambda,
-  oneHot,
   randomFreqWarp,
-  resolveAugmentOptions,
   shiftFrames,
   specAugment,
-  speedPerturb,
   timeShift,
-  waveformAugmenter,
   warpFrequency,
   type ClipTransform,
   type Mask,
-} from '../../src/data/augment';
+} from '../../src/data/augment-features';
+import { addNoise, speedPerturb } from '../../src/data/augment-waveform';
+import { mixup, mixupLambda, oneHot } from '../../src/data/mixup';
 import { seededRandom } from '../../src/data/random';
 import { Resampler } from '../../src/audio/resample';
 import type { FeatureShape } from '../../src/features/normalize';
@@ -305,7 +300,7 @@ test('waveformAugmenter is undefined when off, and otherwise keeps the clip leng
 });
 
 test('mixupBatch mixes each clip with a partner by one lambda and gives soft labels that sum to 1', async () => {
-  const { mixupBatch } = await import('../../src/data/augment');
+  const { mixupBatch } = await import('../../src/data/mixup');
   const batch = 6;
   const size = 4;
   const xs = Float32Array.from({ length: batch * size }, (_, i) => Math.floor(i / size)); // clip k is all k

@@ -4,7 +4,6 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
@@ -13,15 +12,15 @@ import {
   FSDD_COMMIT,
   FSDD_LICENSE_FILE,
   classifyArchiveEntry,
-  createDownloadProgress,
   fetchFsdd,
-  type DownloadProgress,
 } from '../../src/data/fetch-fsdd';
+import type { DownloadProgress } from '../../src/progress';
 import { FetchError } from '../../src/errors';
+import { FSDD_DIR, FSDD_MISSING, hasFsdd } from '../helpers/fsdd';
+import { requireOrSkip } from '../helpers/skip';
 
 const TOP = `free-spoken-digit-dataset-${FSDD_COMMIT}`;
 const NAMES = ['0_test_0.wav', '3_test_1.wav', '7_test_2.wav', '9_other_4.wav'];
-const SHARED_RECORDINGS = path.resolve(__dirname, '../../../shared/fsdd/recordings');
 const SHIPPED_LIST = path.resolve(__dirname, '../../data/fsdd-sha256.txt');
 
 /** A valid mono 8 kHz PCM16 WAVE file holding `n` samples of a tone whose pitch depends on `seed`. */
@@ -213,29 +212,10 @@ describe('classifyArchiveEntry', () => {
   });
 });
 
-describe('createDownloadProgress', () => {
-  test('writes plain lines with bytes, rate and ETA when the stream is not a TTY', () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk, _encoding, callback) {
-        text += String(chunk);
-        callback();
-      },
-    }) as unknown as NodeJS.WriteStream;
-    const reporter = createDownloadProgress(stream, { label: 'FSDD', logIntervalSeconds: 0 });
-    reporter.onProgress({ receivedBytes: 2_500_000, totalBytes: 10_000_000, bytesPerSecond: 1_250_000 });
-    reporter.stop();
-    assert.equal(text, 'FSDD: 2.5 MB / 10.0 MB | 1.3 MB/s | ETA 6s\nFSDD: downloaded 2.5 MB at 1.3 MB/s\n');
-  });
-});
-
 describe('data/fsdd-sha256.txt', () => {
-  test('matches the FSDD recordings in ../shared/fsdd/recordings', async (t) => {
-    if (!existsSync(SHARED_RECORDINGS)) {
-      t.skip(`${SHARED_RECORDINGS} is absent`);
-      return;
-    }
-    const report = await verifyRecordings(SHARED_RECORDINGS, SHIPPED_LIST);
+  test('matches the FSDD recordings the tests find (MELBOOK_FSDD, recordings/ or ../shared/fsdd/recordings)', async (t) => {
+    if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
+    const report = await verifyRecordings(FSDD_DIR, SHIPPED_LIST);
     assert.equal(report.expected, 3000);
     assertVerified(report, 'regenerate the list with scripts/make-fsdd-checksums.ts');
   });

@@ -5,8 +5,8 @@ import { deltas, stackDeltas, stackedDeltaShape, type DeltaOptions } from '../..
 import type { FeatureShape } from '../../src/features/normalize';
 import { seededRandom } from '../../src/data/random';
 import { MelbookError } from '../../src/errors';
+import { PYTHON, requireOrSkip } from '../helpers/skip';
 
-const PYTHON = '/usr/bin/python3';
 function randomMatrix([rows, cols]: FeatureShape, seed: number): Float32Array {
   const random = seededRandom(seed);
   return Float32Array.from({ length: rows * cols }, () => random() * 20 - 10);
@@ -131,7 +131,7 @@ print(json.dumps(out))
 
 test('interp deltas match scipy.signal.savgol_filter(mode="interp"), the function librosa.feature.delta calls', (t) => {
   const { scipy, missing } = pythonReferences();
-  if (!scipy) return t.skip(`needs ${PYTHON} with numpy and scipy (apt-get install python3-scipy); missing: ${missing.join(', ')}`);
+  if (!requireOrSkip(t, scipy !== undefined, `needs ${PYTHON} with numpy and scipy (apt-get install python3-scipy); missing: ${missing.join(', ')}`) || !scipy) return;
   SAVGOL_CASES.forEach(([width, order], i) => {
     const diff = maxAbsDiff(deltas(X, SHAPE, { width, order }), Float32Array.from(scipy[i]));
     assert.ok(diff < 1e-5, `width ${width} order ${order}: max |diff| ${diff}`);
@@ -140,7 +140,7 @@ test('interp deltas match scipy.signal.savgol_filter(mode="interp"), the functio
 
 test('replicate deltas match torchaudio.functional.compute_deltas, once and applied twice', (t) => {
   const { torch, missing } = pythonReferences();
-  if (!torch) return t.skip(`needs ${PYTHON} with torch and torchaudio (apt-get install python3-torchaudio); missing: ${missing.join(', ')}`);
+  if (!requireOrSkip(t, torch !== undefined, `needs ${PYTHON} with torch and torchaudio (apt-get install python3-torchaudio); missing: ${missing.join(', ')}`) || !torch) return;
   TORCH_WIDTHS.forEach((width, i) => {
     for (const order of [1, 2] as const) {
       const diff = maxAbsDiff(deltas(X, SHAPE, { width, order, mode: 'replicate' }), Float32Array.from(torch[i][order - 1]));

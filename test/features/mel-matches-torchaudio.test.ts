@@ -19,7 +19,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { MelPlan, type MelSpectrogramOptions, melFilterbank, MfccPlan, type MfccOptions, readNpySync } from '../../src/features';
-import { FSDD_DIR, fitToLength, hasFsdd, normRelativeError, readPcm16Mono, REFERENCE_DIR } from './parity-helpers';
+import { FSDD_DIR, FSDD_MISSING, fitToLength, hasFsdd, normRelativeError, readPcm16Mono, REFERENCE_DIR } from './parity-helpers';
+import { requireOrSkip } from '../helpers/skip';
 
 interface IndexEntry<O> { name: string; options: O; output?: 'linear' | 'log' | 'db'; fitLength: number | null; files: Record<string, string> }
 interface ReferenceIndex {
@@ -33,7 +34,6 @@ interface ReferenceIndex {
 
 const TOLERANCE = 1e-4;
 const index: ReferenceIndex = JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'index.json'), 'utf8'));
-const skipAudio = hasFsdd() ? false : `FSDD recordings not found at ${FSDD_DIR}`;
 
 function clip(name: string, fitLength: number | null): Float32Array {
   const { samples, sampleRateHz } = readPcm16Mono(path.join(FSDD_DIR, name));
@@ -66,7 +66,8 @@ function melRelativeError(ours: Float32Array, ref: Float32Array, output: 'linear
 }
 
 for (const config of index.mel) {
-  test(`the ${config.name} mel spectrogram is within ${TOLERANCE} of torchaudio ${index.torchaudio}`, { skip: skipAudio }, (t) => {
+  test(`the ${config.name} mel spectrogram is within ${TOLERANCE} of torchaudio ${index.torchaudio}`, (t) => {
+    if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
     const plan = new MelPlan(config.options);
     for (const name of index.clips) {
       const ours = plan.run(clip(name, config.fitLength));
@@ -81,7 +82,8 @@ for (const config of index.mel) {
 }
 
 for (const config of index.mfcc) {
-  test(`the ${config.name} MFCCs are within ${TOLERANCE} (norm-wise) of torchaudio`, { skip: skipAudio }, (t) => {
+  test(`the ${config.name} MFCCs are within ${TOLERANCE} (norm-wise) of torchaudio`, (t) => {
+    if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
     const plan = new MfccPlan(config.options);
     for (const name of index.clips) {
       const ours = plan.run(clip(name, config.fitLength));

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { NpyFormatError } from '../../src/errors';
 import { decodeNpy, encodeNpy, readNpy, readNpySync, writeNpy, writeNpySync } from '../../src/features/npy';
+import { PYTHON, requirePython } from '../helpers/skip';
 
-const PYTHON = '/usr/bin/python3';
-const numpyMissing = spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status !== 0;
-const skipNumpy = numpyMissing ? `numpy is not importable by ${PYTHON} (apt-get install python3-numpy)` : false;
 const dir = mkdtempSync(path.join(tmpdir(), 'melbook-npy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -139,7 +137,8 @@ test('writeNpy writes atomically (no temporary file left) and readNpy reads it b
   assert.throws(() => readNpySync(path.join(dir, 'bad.npy')), new RegExp(`${path.join(dir, 'bad.npy').replace(/[.]/g, '\\.')}: not a \\.npy file`));
 });
 
-test('numpy reads what encodeNpy writes, and np.save writes the same bytes', { skip: skipNumpy }, () => {
+test('numpy reads what encodeNpy writes, and np.save writes the same bytes', (t) => {
+  if (!requirePython(t, ['numpy'], 'python3-numpy')) return;
   for (const [i, shape] of SHAPES.entries()) writeNpySync(path.join(dir, `ours-${i}.npy`), ramp(shape), shape);
   const script = `
 import io, json, sys
@@ -158,7 +157,8 @@ print("ok")
   assert.equal(execFileSync(PYTHON, ['-c', script, dir, JSON.stringify(SHAPES)], { encoding: 'utf8' }).trim(), 'ok');
 });
 
-test('decodeNpy reads what numpy writes: v1.0, v2.0, other dtypes, Fortran order, big-endian', { skip: skipNumpy }, () => {
+test('decodeNpy reads what numpy writes: v1.0, v2.0, other dtypes, Fortran order, big-endian', (t) => {
+  if (!requirePython(t, ['numpy'], 'python3-numpy')) return;
   const script = `
 import sys
 import numpy as np

@@ -2,13 +2,12 @@
  * Shared by the parity tests: where FSDD and the reference arrays live, a PCM16 WAV reader that
  * scales as torchaudio.load does (int16 / 32768), and the error measures the tests assert on.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const FSDD_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'fsdd', 'recordings');
 export const REFERENCE_DIR = path.resolve(REPO_ROOT, 'test', 'fixtures', 'reference');
-export const hasFsdd = (): boolean => existsSync(FSDD_DIR);
+export { FSDD_DIR, FSDD_MISSING, hasFsdd } from '../helpers/fsdd';
 
 /** Mono PCM16 WAV as float32 in [-1, 1): int16 / 32768, exactly what torchaudio.load returns. */
 export function readPcm16Mono(file: string): { samples: Float32Array; sampleRateHz: number } {

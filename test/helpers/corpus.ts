@@ -1,14 +1,11 @@
 /** Small generated corpora and FSDD subsets for tests. Nothing here is committed audio. */
-import { mkdtempSync, writeFileSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, symlinkSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/encode';
+import { FSDD_DIR } from './fsdd';
 
-export const FSDD_DIR = resolve(__dirname, '../../../shared/fsdd/recordings');
-
-export function hasFsdd(): boolean {
-  return existsSync(FSDD_DIR) && readdirSync(FSDD_DIR).length >= 3000;
-}
+export { FSDD_DIR, FSDD_MISSING, hasFsdd } from './fsdd';
 
 /** Tones whose pitch depends on the digit: `digits` x `speakers` x `takes` clips at 8 kHz. */
 export function toneCorpus(options: { digits?: number; speakers?: string[]; takes?: number } = {}): string {

@@ -50,6 +50,13 @@ describe('selectBackend', () => {
     assert.equal(selection.name, 'cpu');
   });
 
+  test('MELBOOK_BACKEND wins over the configured training.backend, which applies when it is unset', async () => {
+    process.env[BACKEND_ENV_VAR] = 'cpu';
+    assert.equal((await selectBackend({ configured: 'wasm' })).requested, 'cpu');
+    delete process.env[BACKEND_ENV_VAR];
+    assert.equal((await selectBackend({ configured: 'cpu' })).requested, 'cpu');
+  });
+
   test('an unknown backend name is a ConfigError naming where it came from', async () => {
     process.env[BACKEND_ENV_VAR] = 'webgpu';
     await assert.rejects(selectBackend(), (err: unknown) => {

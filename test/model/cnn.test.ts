@@ -6,6 +6,7 @@ import { buildCnn, compileModel, describeCnn } from '../../src/model/cnn';
 import { buildModel, defaultModelRegistry, describeModel, disposeModel, getModelFactory } from '../../src/model/model';
 import { ACTIVATIONS, BATCH_NORM_POSITIONS, CnnSpecSchema, OPTIMIZER_TYPES, validateCnnSpecForInput, type CnnSpecInput, type OptimizerSpecInput } from '../../src/model/spec';
 import { ModelSpecError } from '../../src/errors';
+import { requireOrSkip } from '../helpers/skip';
 
 const seedBlock = { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', pool: { type: 'max', size: 2 }, batchNorm: true } as const;
 const seedSpec: CnnSpecInput = {
@@ -75,10 +76,8 @@ flat = f(torch.zeros(1, 1, H, W)).shape[1]
 m = nn.Sequential(f, nn.Linear(flat, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, 10))
 print(json.dumps({"flat": flat, "trainable": sum(p.numel() for p in m.parameters() if p.requires_grad)}))`;
   const run = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (run.error || /ImportError|ModuleNotFoundError/.test(run.stderr ?? '')) {
-    t.skip('PyTorch is not importable by /usr/bin/python3 (apt-get install python3-torch)');
-    return;
-  }
+  const torchMissing = run.error !== undefined || /ImportError|ModuleNotFoundError/.test(run.stderr ?? '');
+  if (!requireOrSkip(t, !torchMissing, 'PyTorch is not importable by /usr/bin/python3 (apt-get install python3-torch)')) return;
   assert.equal(run.status, 0, run.stderr);
   const torchCounts = JSON.parse(run.stdout) as { flat: number; trainable: number };
   const model = buildCnn(seedSpec, SEED_INPUT, 10);

@@ -6,42 +6,25 @@
  * (`apt-get install -y chromium`).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, test, type TestContext } from 'node:test';
+import { after, test } from 'node:test';
 import { writeRunReport } from '../../src/report/html';
 import { figureBundle } from '../../src/viz/display';
 import { classBalanceFigure } from '../../src/viz/plots';
+import { launchChromium } from './helpers/chromium';
 import { createFixtureRun, removeFixtureRuns } from './helpers/fixture-run';
 
 after(removeFixtureRuns);
 
-const CHROMIUM = process.env.MELBOOK_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** playwright-core's chromium launcher, or a skip when the package is missing. */
-async function loadChromium(t: TestContext): Promise<typeof import('playwright-core').chromium | undefined> {
-  try {
-    return (await import('playwright-core')).chromium;
-  } catch {
-    t.skip('playwright-core is not installed: npm install --save-dev playwright-core');
-    return undefined;
-  }
-}
-
 test('a report renders in Chromium: figures drawn, images loaded, no errors, nothing fetched', { timeout: 60_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
-    return;
-  }
-  const chromium = await loadChromium(t);
-  if (!chromium) return;
+  const browser = await launchChromium(t, { width: 1200, height: 900 });
+  if (!browser) return;
+  const { context } = browser;
   const fixture = await createFixtureRun({ failed: true });
   const report = await writeRunReport({ root: fixture.root, runId: fixture.runId });
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'melbook-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1200, height: 900 } });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const problems: string[] = [];
@@ -86,18 +69,14 @@ test('a report renders in Chromium: figures drawn, images loaded, no errors, not
     t.diagnostic(`screenshot: ${shot}`);
     console.log(`report screenshot: ${shot}`);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 });
 
 test("notebook figure outputs draw offline in output order, even before the output carrying plotly.js and beside RequireJS", { timeout: 60_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found: apt-get install -y chromium (or set MELBOOK_CHROMIUM)`);
-    return;
-  }
-  const chromium = await loadChromium(t);
-  if (!chromium) return;
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const { context } = browser;
   const fig = classBalanceFigure([{ class: '0', train: 3, validation: 1, test: 2 }]);
   const withBundle = String(figureBundle(fig, { id: 'with-bundle', includePlotlyJs: true }).data['text/html']);
   const without = String(figureBundle(fig, { id: 'without' }).data['text/html']);
@@ -108,8 +87,6 @@ test("notebook figure outputs draw offline in output order, even before the outp
   const dir = mkdtempSync(path.join(os.tmpdir(), 'melbook-outputs-'));
   const file = path.join(dir, 'outputs.html');
   writeFileSync(file, page);
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'melbook-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
   try {
     const tab = context.pages()[0] ?? (await context.newPage());
     const problems: string[] = [];
@@ -122,8 +99,7 @@ test("notebook figure outputs draw offline in output order, even before the outp
     assert.equal(await tab.evaluate(() => typeof (window as unknown as { Plotly?: unknown }).Plotly), 'object', 'plotly.js defined window.Plotly despite the AMD loader');
     assert.deepEqual(problems, []);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPORT_ARTIFACT, renderRunReport, writeRunReport } from '../../src/report/html';
 import { renderNotebookHtml } from '../../src/report/notebook';
-import { REPORT_CSP } from '../../src/report/page';
+import { reportCsp } from '../../src/report/csp';
 import { formatSeconds } from '../../src/report/tables';
 import { Tracker } from '../../src/tracking';
 import { escapeHtml } from '../../src/viz/html-escape';
@@ -19,6 +20,14 @@ const markup = (html: string) => html.replace(/<script\b[^>]*>[\s\S]*?<\/script>
 const isBundle = (s: string) => s.startsWith('if (!window.Plotly)');
 const isFigureDraw = (s: string) => s.startsWith('(function () {\n  var fig = ');
 const count = (text: string, needle: string) => text.split(needle).length - 1;
+/** The page's Content-Security-Policy, from its meta element. */
+const policyOf = (html: string) => /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1] ?? '';
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', amp: '&', '#39': "'", '#96': '`' };
+/** The documents of the page's frames: their srcdoc attributes, unescaped. */
+const frameDocs = (html: string) =>
+  [...html.matchAll(/<iframe [^>]*srcdoc="([^"]*)"/g)].map((m) => m[1].replace(/&(lt|gt|quot|amp|#39|#96);/g, (_e, k: string) => ENTITIES[k]));
+/** CSP hash source of a script's text, computed here independently of the report's code. */
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 describe('renderRunReport', () => {
   let finished: FixtureRun;
@@ -83,7 +92,9 @@ describe('renderRunReport', () => {
     assert.ok(html.includes('<span class="duration">0.25 s</span><span class="badge completed">completed</span>'), 'status and duration');
     assert.ok(html.includes('<div class="output stream stdout"><pre>hello\nprogress 100%\n</pre></div>'), 'stdout, with the progress line as a terminal shows it');
     assert.ok(html.includes(`<div class="output stream stderr"><pre>${escapeHtml(HOSTILE.stderr)}\n</pre></div>`), 'stderr, escaped and styled');
-    assert.ok(html.includes('<div class="html-output"><b class="from-cell">made on purpose</b></div>'), 'text/html as HTML');
+    assert.ok(html.includes('<iframe class="html-output" sandbox="allow-scripts" title="HTML output" height="'), 'text/html in a sandboxed frame');
+    assert.ok(frameDocs(html).some((d) => d.includes('<body>\n<b class="from-cell">made on purpose</b>\n</body>')), 'text/html as HTML, inside the frame');
+    assert.doesNotMatch(markup(html), /<b class="from-cell"/, 'never in the page itself');
     const png = Buffer.from(SPECTROGRAM_PNG).toString('base64');
     assert.ok(html.includes(`<img src="data:image/png;base64,${png}" width="480" height="240" alt="">`), 'the PNG as a data URI');
     assert.ok(html.includes('<div class="prompt">Out[6]:</div><pre>2</pre>'), 'an execute result');
@@ -117,8 +128,8 @@ describe('renderRunReport', () => {
   });
 
   test('loads nothing from the network: no remote src or stylesheet, remote markdown images become links, and a CSP says so', () => {
-    assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">`));
-    assert.match(REPORT_CSP, /default-src 'none'/);
+    assert.match(policyOf(html), /^default-src 'none'; script-src 'sha256-/);
+    assert.match(policyOf(html), /connect-src 'none'; frame-src 'none'/);
     const tags = [...markup(html).matchAll(/<([a-z][a-z0-9-]*)\b([^>]*)>/gi)];
     for (const [tag, name, attrs] of tags) {
       for (const [, attr, value] of attrs.matchAll(/\b(src|href|srcset|poster|data|action|background)\s*=\s*"([^"]*)"/gi)) {
@@ -128,6 +139,30 @@ describe('renderRunReport', () => {
     }
     assert.ok(html.includes('<a class="remote-image" href="https://example.com/x.png" rel="noopener noreferrer">[image: remote]</a>'));
     assert.doesNotMatch(markup(html), /<link\b|@import|url\(/i);
+  });
+
+  test('runs only the scripts it was built with: the policy lists the sha256 of each, page and frames, and nothing unsafe', () => {
+    for (const doc of [html, failedHtml]) {
+      const policy = policyOf(doc);
+      const allowed = /script-src ([^;]*);/.exec(policy)![1].split(' ');
+      assert.ok(allowed.every((source) => /^'sha256-[A-Za-z0-9+/]{43}='$/.test(source)), `only hashes: ${allowed.join(' ')}`);
+      assert.doesNotMatch(policy, /'unsafe-eval'|default-src [^;]*'unsafe/);
+      const inFrames = frameDocs(doc).flatMap(scripts);
+      const expected = [...new Set([...scripts(doc), ...inFrames].map(sha256))];
+      assert.deepEqual([...allowed].sort(), [...expected].sort());
+      assert.equal(allowed.length, scripts(doc).length, 'one hash per page script (the fixture frames hold none)');
+    }
+  });
+
+  test('gives each frame a policy of its own that allows its scripts by hash and loads nothing', () => {
+    const docs = frameDocs(html);
+    assert.ok(docs.length >= 1);
+    for (const doc of docs) {
+      const policy = policyOf(doc);
+      const own = scripts(doc).map(sha256);
+      assert.ok(policy.includes(own.length ? `script-src ${[...new Set(own)].sort().join(' ')};` : "script-src 'none';"), policy);
+      assert.match(policy, /^default-src 'none';.* img-src data:; media-src data:; font-src data:; connect-src 'none'; frame-src 'none'/);
+    }
   });
 
   test('is deterministic', async () => {
@@ -177,7 +212,7 @@ describe('renderNotebookHtml', () => {
   test('renders one notebook as a complete page, with plotly.js only when a figure needs it', () => {
     const withFigure = renderNotebookHtml(preprocessNotebook(), { title: 'Stage <1>' });
     assert.match(withFigure, /^<!DOCTYPE html>[\s\S]*<title>Stage &lt;1&gt;<\/title>[\s\S]*<h1>Stage &lt;1&gt;<\/h1>/);
-    assert.ok(withFigure.includes(REPORT_CSP));
+    assert.equal(policyOf(withFigure), reportCsp(scripts(withFigure).map(sha256)));
     assert.equal(scripts(withFigure).filter(isBundle).length, 1);
     assert.equal(scripts(withFigure).filter(isFigureDraw).length, 1);
     const without = renderNotebookHtml(trainNotebook());

@@ -18,6 +18,18 @@ describe('renderMarkdown', () => {
     assert.doesNotMatch(html, /href="(javascript|vbscript):/);
   });
 
+  test('neutralises script URLs however they are spelled: case, entities, autolinks, references, images', () => {
+    const sources = [
+      '[a](JaVaScRiPt:alert(1))', '[a](javascript&#58;alert(1))', '[a](&#106;avascript:alert(1))', '<javascript:alert(1)>',
+      '![i](javascript:alert(1))', '[a]( javascript:alert(1))', '[a]: javascript:alert(1)\n\n[a]', '[x](data:text/html,<script>alert(1)</script>)',
+      '<a href="javascript:alert(1)">x</a>', '[s](data:image/svg+xml;base64,PHN2Zz4=)',
+    ];
+    for (const source of sources) {
+      const html = renderMarkdown(source);
+      assert.doesNotMatch(html, /<a |<img |<script/i, `${source} -> ${html}`);
+    }
+  });
+
   test('inlines attachment and data images, and turns other images into links that load nothing', () => {
     const png = 'iVBORw0KGgo=';
     const html = renderMarkdown('![a](attachment:my%20plot.png) ![b](data:image/png;base64,AAAA) ![c](https://example.org/c.png "t") ![d](attachment:missing.png)', {

@@ -16,10 +16,17 @@ describe('renderBundle', () => {
     const plot = renderBundle({ [PLOTLY_MIME]: { data: [{ type: 'bar', y: [1] }] }, 'text/html': '<b>h</b>', 'text/plain': 'p' }, {}, ctx);
     assert.match(plot, /class="melbook-figure"/);
     assert.ok(ctx.usesPlotly);
-    assert.equal(renderBundle({ 'text/html': ['<b>', 'h</b>'], 'image/png': 'AAAA', 'text/plain': 'p' }, {}, ctx), '<div class="html-output"><b>h</b></div>');
+    assert.match(renderBundle({ 'text/html': ['<b>', 'h</b>'], 'image/png': 'AAAA', 'text/plain': 'p' }, {}, ctx), /^<iframe class="html-output" sandbox="allow-scripts" [^>]*srcdoc="[^"]*&lt;body&gt;\n&lt;b&gt;h&lt;\/b&gt;\n&lt;\/body&gt;/);
     assert.equal(renderBundle({ 'image/png': 'AA\nAA', 'text/plain': 'p' }, {}, ctx), '<img src="data:image/png;base64,AAAA" alt="">');
     assert.equal(renderBundle({ 'text/plain': '<p>' }, {}, ctx), '<pre>&lt;p&gt;</pre>');
     assert.equal(MIME_ORDER[0], PLOTLY_MIME);
+  });
+
+  test("keeps only the display keys of a notebook figure's plotly config, none that talk to a server", () => {
+    const html = renderBundle({ [PLOTLY_MIME]: { data: [], config: { scrollZoom: true, showLink: true, sendData: true, plotlyServerURL: 'https://example.com', showEditInChartStudio: true } } }, {}, new PageContext());
+    const spec = /var fig = (\{.*\});\n/.exec(html);
+    assert.ok(spec);
+    assert.deepEqual((JSON.parse(spec[1]) as { config: unknown }).config, { responsive: true, displaylogo: false, scrollZoom: true });
   });
 
   test('shows SVG as an image data URI, so scripts in it cannot run', () => {

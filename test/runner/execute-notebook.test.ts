@@ -4,10 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, KernelError, NotebookExecutionError } from '../../src/errors';
-import { ERROR_CELL_TAG } from '../../src/runner/error-cells';
-import { CellRunMetadata, ExecuteNotebookOptions, ProgressEvent, executeNotebook } from '../../src/runner/execute';
+import { ERROR_CELL_TAG, type CellRunMetadata, type CodeCell, type Notebook, type Output } from '../../src/nbformat';
+import { ExecuteNotebookOptions, executeNotebook } from '../../src/runner/execute';
+import type { ProgressEvent } from '../../src/progress';
 import { liveKernelPids } from '../../src/runner/kernel';
-import { CodeCell, Notebook, Output, readNotebook, writeNotebook } from '../../src/runner/notebook-io';
+import { readNotebook, writeNotebook } from '../../src/runner/notebook-io';
 import { waitUntilGone } from './helpers/processes';
 
 const fixture = (name: string) => path.resolve(__dirname, '../fixtures/notebooks', name);

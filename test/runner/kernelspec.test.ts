@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { installKernelSpec, jupyterDataDir } from '../../src/runner/kernelspec';
 import { parseNotebook } from '../../src/runner/notebook-io';
+import { requireOrSkip } from '../helpers/skip';
 
 const tslabBin = path.resolve(__dirname, '../../node_modules/tslab/bin/tslab');
 const jupyterEnv = (dataDir: string) => ({ ...process.env, JUPYTER_DATA_DIR: dataDir, PYDEVD_DISABLE_FILE_VALIDATION: '1' });
@@ -42,7 +43,7 @@ test('with a prefix the spec goes under <prefix>/share/jupyter/kernels', async (
 });
 
 test('Jupyter finds the installed spec and nbconvert executes a fixture notebook with it', async (t) => {
-  if (!hasPythonModule('nbconvert')) return t.skip('/usr/bin/python3 cannot import nbconvert (apt install python3-nbconvert)');
+  if (!requireOrSkip(t, hasPythonModule('nbconvert'), '/usr/bin/python3 cannot import nbconvert (apt install python3-nbconvert)')) return;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'melbook-jupyter-'));
   await installKernelSpec({ env: { JUPYTER_DATA_DIR: dataDir } });
   const listed = JSON.parse(execFileSync('/usr/bin/python3', ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], { env: jupyterEnv(dataDir) }).toString());

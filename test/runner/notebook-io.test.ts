@@ -4,8 +4,10 @@ import { mkdtempSync, promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../../src/errors';
-import { Notebook, formatNotebook, parseNotebook, readNotebook, splitLines, writeNotebook } from '../../src/runner/notebook-io';
+import { ConfigError, NotebookFormatError } from '../../src/errors';
+import type { Notebook } from '../../src/nbformat';
+import { formatNotebook, parseNotebook, readNotebook, splitLines, writeNotebook } from '../../src/runner/notebook-io';
+import { requireOrSkip } from '../helpers/skip';
 
 const fixtures = path.resolve(__dirname, '../fixtures/notebooks');
 
@@ -64,7 +66,7 @@ test('lines are split where Python str.splitlines splits them, keeping the ends'
 });
 
 test('fixture notebooks are written byte for byte as Python nbformat writes them', async (t) => {
-  if (!hasNbformat()) return t.skip('/usr/bin/python3 cannot import nbformat');
+  if (!requireOrSkip(t, hasNbformat(), '/usr/bin/python3 cannot import nbformat (apt-get install python3-nbformat)')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'melbook-nbio-'));
   for (const name of readdirSync(fixtures).filter((f) => f.endsWith('.ipynb'))) {
     const ours = path.join(dir, `ours-${name}`);
@@ -82,4 +84,20 @@ test('a file that is not an nbformat 4 notebook is refused with the reason', () 
     e instanceof ConfigError && /old\.ipynb: nbformat: got 3; melbook runs nbformat 4/.test(e.message));
   assert.throws(() => parseNotebook({ nbformat: 4, cells: [{ cell_type: 'heading' }] }, 'x.ipynb'), (e: unknown) =>
     e instanceof ConfigError && /cells\.0\.cell_type: got "heading"/.test(e.message));
+});
+
+test('an execution count that is not an integer >= 0 or null is refused, naming the notebook and the cell', () => {
+  const code = (count: unknown, outputs: unknown[] = []) => ({ nbformat: 4, cells: [{ cell_type: 'markdown', source: '' }, { cell_type: 'code', source: '', execution_count: count, outputs }] });
+  for (const bad of ['<img src=x onerror=alert(1)>', '3', 1.5, -1, true, { n: 1 }]) {
+    assert.throws(() => parseNotebook(code(bad), 'stage.ipynb'), (e: unknown) =>
+      e instanceof NotebookFormatError && e instanceof ConfigError && e.notebook === 'stage.ipynb' && e.cellIndex === 1 &&
+      e.message.startsWith(`stage.ipynb: cells.1.execution_count: got ${JSON.stringify(bad)}; an integer >= 0 or null`), JSON.stringify(bad));
+  }
+  const result = (count: unknown) => [{ output_type: 'execute_result', execution_count: count, data: {}, metadata: {} }];
+  assert.throws(() => parseNotebook(code(2, result('<b>')), 'stage.ipynb'), (e: unknown) =>
+    e instanceof NotebookFormatError && e.cellIndex === 1 && /stage\.ipynb: cells\.1\.outputs\.0\.execution_count: got "<b>"/.test(e.message));
+  for (const ok of [0, 7, null, undefined]) {
+    const nb = parseNotebook(code(ok, result(ok ?? null)));
+    assert.equal((nb.cells[1] as { execution_count: unknown }).execution_count, ok ?? null);
+  }
 });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../src/errors';
 import { KernelSession, tslabEngine } from '../../src/runner/engine';
-import { Cell, CodeCell, Notebook } from '../../src/runner/notebook-io';
-import { INJECTED_PARAMETERS_TAG, injectedSource, parameterizeNotebook, reassignableNames } from '../../src/runner/parameterize';
+import { INJECTED_PARAMETERS_TAG, type Cell, type CodeCell, type Notebook } from '../../src/nbformat';
+import { injectedSource, parameterizeNotebook, reassignableNames } from '../../src/runner/parameterize';
 import { toTsLiteral } from '../../src/runner/ts-literal';
 
 const code = (source: string, tags?: string[]): CodeCell =>

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leaveOneSpeakerOut, summarizeFolds } from '../../src/stages/loso';
+import { leaveOneSpeakerOut, summarizeFolds } from '../../src/orchestration/loso';
 import { pipelineConfig } from '../../src/config/pipeline';
 import { Tracker } from '../../src/tracking/tracker';
 import { toneCorpus } from '../helpers/corpus';

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { fsddSubset, hasFsdd } from '../helpers/corpus';
+import { fsddSubset, hasFsdd, FSDD_MISSING } from '../helpers/corpus';
+import { requireOrSkip, requirePython } from '../helpers/skip';
 import { Tracker } from '../../src/tracking/tracker';
 import { installKernelSpec } from '../../src/runner/kernelspec';
 import { parameterizeNotebook } from '../../src/runner/parameterize';
@@ -32,7 +33,7 @@ function smallProject(): { dir: string; config: string; runs: string } {
 const melbook = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 600_000 });
 
 test('melbook run executes the four notebooks as one FINISHED run with notebooks, logs, model and metrics', { timeout: 600_000 }, async (t) => {
-  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const p = smallProject();
   const r = melbook(['run', '--config', p.config]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -64,7 +65,7 @@ test('melbook run executes the four notebooks as one FINISHED run with notebooks
 });
 
 test('a failing stage stops the pipeline, saves the notebook with the error, ends the run FAILED and exits non-zero', { timeout: 300_000 }, async (t) => {
-  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const p = smallProject();
   // Evaluating alone in a fresh store: there is no trained model to find.
   const r = melbook(['run', '--config', p.config, '--only', '04-evaluate']);
@@ -79,8 +80,8 @@ test('a failing stage stops the pipeline, saves the notebook with the error, end
 });
 
 test('the same notebooks run in stage order under jupyter nbconvert with the tslab kernel', { timeout: 600_000 }, async (t) => {
-  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
-  if (spawnSync('/usr/bin/python3', ['-c', 'import nbconvert']).status !== 0) return t.skip('python3-nbconvert is not installed');
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
+  if (!requirePython(t, ['nbconvert'], 'python3-nbconvert')) return;
   const p = smallProject();
   const dataDir = mkdtempSync(join(tmpdir(), 'melbook-jupyter-'));
   await installKernelSpec({ env: { JUPYTER_DATA_DIR: dataDir } });
@@ -104,7 +105,7 @@ test('the same notebooks run in stage order under jupyter nbconvert with the tsl
 });
 
 test('Ctrl-C stops the pipeline: the run ends KILLED and no kernel survives', { timeout: 300_000 }, async (t) => {
-  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const p = smallProject();
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [BIN, 'run', '--config', p.config], { cwd: REPO, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });

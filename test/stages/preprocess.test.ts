@@ -9,6 +9,7 @@ import { preprocess, featureKeyFor } from '../../src/stages/preprocess';
 import { pipelineConfig } from '../../src/config/pipeline';
 import { readNpySync } from '../../src/features/npy';
 import { readManifest, readMetadata } from '../../src/data/manifest';
+import { requirePython } from '../helpers/skip';
 
 const SR = 8000;
 function tone(hz: number, seconds: number, rate = SR): Float32Array {
@@ -157,7 +158,7 @@ test('worker threads give the same features as the in-process path', async () =>
 });
 
 test('numpy loads the .npy files preprocess writes', async (t) => {
-  if (spawnSync('/usr/bin/python3', ['-c', 'import numpy']).status !== 0) return t.skip('python3-numpy is not installed (apt-get install python3-numpy)');
+  if (!requirePython(t, ['numpy'], 'python3-numpy')) return;
   const rec = makeCorpus();
   const r = await preprocess(config(rec, mkdtempSync(join(tmpdir(), 'melbook-feat-'))));
   const e = readManifest(r.manifestPath).entries[0];

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { FileStore, Tracker, pathToFileUri, type RunStatus } from '../../src/tracking';
 import { listTree, manualClock, pythonHas, tempDir } from './helpers';
+import { requireOrSkip } from '../helpers/skip';
 
 const FIXTURES = path.resolve(__dirname, 'fixtures');
 const FIXTURE_TREE = path.join(FIXTURES, 'mlflow-file-store');
@@ -73,7 +74,7 @@ test('melbook writes a tracking session byte for byte as MLflow FileStore does',
 });
 
 test('the committed fixture is what MLflow write settings produce (re-derived with PyYAML)', async (t) => {
-  if (!pythonHas('yaml')) return t.skip('/usr/bin/python3 cannot import yaml (apt-get install python3-yaml)');
+  if (!requireOrSkip(t, pythonHas('yaml'), '/usr/bin/python3 cannot import yaml (apt-get install python3-yaml)')) return;
   const out = path.join(await tempDir(), 'derived');
   execFileSync('/usr/bin/python3', [path.join(FIXTURES, 'make_mlflow_fixture.py'), path.join(FIXTURES, 'scenario.json'), out, PLACEHOLDER_URI]);
   await assertSameTree(out, PLACEHOLDER_URI);

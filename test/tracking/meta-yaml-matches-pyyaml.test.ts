@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { dumpFlatMapping, experimentToYaml, parseRunMeta, runInfoToYaml, type RunInfo } from '../../src/tracking';
 import { pythonHas } from './helpers';
+import { requireOrSkip } from '../helpers/skip';
 
 const DUMP = `
 import json, sys, yaml
@@ -58,14 +59,14 @@ test('a run meta.yaml lists the MLflow keys sorted, status as an integer and end
 const AWKWARD = ['', 'yes', 'No', 'null', '~', '123', '0o7', '007', '1.5', '1e5', '.inf', '2024-01-01', '<<', '=', ' lead', 'trail ', "it's", '"q"', 'a: b', 'a #b', '- x', '---', '? x', '@x', 'tab\there', 'line\nbreak', 'end\n', 'é ü', '日本語', '😀', '\u2028', '\ufeff', '\x07', 'word '.repeat(40), `${'long'.repeat(30)} tail`, "quote's ".repeat(20), 'tab\t '.repeat(30)];
 
 test('strings are quoted and folded exactly as CSafeDumper does', (t) => {
-  if (!pythonHas('yaml')) return t.skip('/usr/bin/python3 cannot import yaml (apt-get install python3-yaml)');
+  if (!requireOrSkip(t, pythonHas('yaml'), '/usr/bin/python3 cannot import yaml (apt-get install python3-yaml)')) return;
   const dicts = AWKWARD.map((s) => ({ run_name: s, user_id: s }));
   const expected = pyyamlDump(dicts);
   dicts.forEach((d, i) => assert.equal(dumpFlatMapping(d), expected[i], JSON.stringify(AWKWARD[i])));
 });
 
 test('run and experiment meta.yaml equal CSafeDumper output for the same dicts', (t) => {
-  if (!pythonHas('yaml')) return t.skip('/usr/bin/python3 cannot import yaml (apt-get install python3-yaml)');
+  if (!requireOrSkip(t, pythonHas('yaml'), '/usr/bin/python3 cannot import yaml (apt-get install python3-yaml)')) return;
   const finished: RunInfo = { ...info, status: 'FINISHED', endTime: 1700000005000, experimentId: '123456789012345678', runName: 'fold 1: lr=0.01' };
   const exp = { experimentId: '0', name: 'Default', artifactLocation: 'file:///work/main/runs/0', lifecycleStage: 'active' as const, creationTime: 1, lastUpdateTime: 2, tags: {} };
   const [runYaml, expYaml] = pyyamlDump([

@@ -8,7 +8,8 @@ import { trainStage } from '../../src/stages/train';
 import { pipelineConfig, type PipelineConfigInput } from '../../src/config/pipeline';
 import { Predictor } from '../../src/train/predict';
 import { Tracker } from '../../src/tracking/tracker';
-import { fsddSubset, hasFsdd, toneCorpus } from '../helpers/corpus';
+import { fsddSubset, hasFsdd, FSDD_MISSING, toneCorpus } from '../helpers/corpus';
+import { requireOrSkip } from '../helpers/skip';
 
 function config(recordings: string, extra: PipelineConfigInput = {}) {
   const work = mkdtempSync(join(tmpdir(), 'melbook-e2e-'));
@@ -22,7 +23,7 @@ function config(recordings: string, extra: PipelineConfigInput = {}) {
 }
 
 test('training two epochs on two FSDD speakers writes a complete run, evaluates it and predicts from the saved model', { timeout: 600_000 }, async (t) => {
-  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const cfg = config(fsddSubset(['jackson', 'theo'], 20));
   const lines: string[] = [];
   const r = await trainStage({ config: cfg, log: (l) => lines.push(l) });
@@ -88,7 +89,7 @@ test('a run whose training throws ends FAILED with the error recorded', { timeou
 });
 
 test('every robustness option at once trains, and predict rebuilds exactly the features training saw', { timeout: 600_000 }, async (t) => {
-  if (!hasFsdd()) return t.skip('FSDD not found at ../shared/fsdd/recordings');
+  if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   const { AudioDataset } = await import('../../src/data/dataset');
   const recordings = fsddSubset(['jackson', 'lucas'], 10);
   const cfg = config(recordings, {

@@ -7,7 +7,8 @@ import * as vm from 'node:vm';
 import { decodeWav } from '../../src/audio/wav';
 import { MelbookError } from '../../src/errors';
 import { executeNotebook } from '../../src/runner/execute';
-import { CodeCell, DisplayDataOutput, Notebook, writeNotebook } from '../../src/runner/notebook-io';
+import type { CodeCell, DisplayDataOutput, Notebook } from '../../src/nbformat';
+import { writeNotebook } from '../../src/runner/notebook-io';
 import {
   PLOTLY_MIME, audioBundle, figureBundle, figureHtml, pngBundle, setDisplaySink, showAudio, showFigure, showPng,
   showSpectrogram, showTable, tableBundle, tslabSink, type DisplayMessage,

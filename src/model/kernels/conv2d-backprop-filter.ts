@@ -24,6 +24,7 @@ import { BackendWasm, f32, heapF32, release, runWasmKernel, TensorInfo, WasmKern
 /** Output shape: the `filterShape` attribute, [KH, KW, Ci, Co]. */
 export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  // Kernel attrs arrive as the untyped NamedAttrMap; tfjs registered them from Conv2DBackpropFilterAttrs.
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -65,13 +66,7 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
     try {
       packInput(backend, x, xT, b0);
       packFilter(backend, dy, dyT, b0);
-      partial = runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
-        strides: [1, 1],
-        pad: explicitPad as unknown as tf.NamedAttrMap[string],
-        dataFormat: 'NHWC',
-        dilations: [strideHeight, strideWidth],
-        dimRoundingMode: undefined as unknown as string,
-      });
+      partial = dilatedConv(backend, xT, dyT, explicitPad, [strideHeight, strideWidth]);
       const values = f32(backend, partial);
       for (let i = 0; i < acc.length; i++) acc[i] += values[i];
     } finally {
@@ -80,7 +75,24 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: WasmKernelA
       if (partial) release(backend, partial);
     }
   }
-  // acc is [Ci, KH, KW, Co]; the gradient is [KH, KW, Ci, Co].
+  return filterLayout(backend, acc, [inChannels, filterHeight, filterWidth, outChannels]);
+}
+
+/** One chunk's partial gradient: xT convolved with dyT at stride 1 and dilation `dilations`. */
+function dilatedConv(backend: BackendWasm, xT: TensorInfo, dyT: TensorInfo, explicitPad: number[][], dilations: [number, number]): TensorInfo {
+  return runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
+    strides: [1, 1],
+    // tfjs types attributes as NamedAttrMap, which has no member for explicit [[top, bottom], ...] padding.
+    pad: explicitPad as unknown as tf.NamedAttrMap[string],
+    dataFormat: 'NHWC',
+    dilations,
+    // The wasm Conv2D reads dimRoundingMode but NamedAttrMap does not allow undefined.
+    dimRoundingMode: undefined as unknown as string,
+  });
+}
+
+/** `acc` as [Ci, KH, KW, Co] reordered into a new [KH, KW, Ci, Co] tensor, the gradient's layout. */
+function filterLayout(backend: BackendWasm, acc: Float32Array, [inChannels, filterHeight, filterWidth, outChannels]: number[]): TensorInfo {
   const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   const dst = f32(backend, out);
   const taps = filterHeight * filterWidth;

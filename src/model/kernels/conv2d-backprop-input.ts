@@ -22,6 +22,7 @@ export function makeConv2DBackpropInputWasm(stock: WasmKernelFunc | undefined): 
   return function conv2DBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    // Kernel attrs arrive as the untyped NamedAttrMap; tfjs fills them from Conv2DBackpropInputAttrs.
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const info = tf.backend_util.computeConv2DInfo(
       inputShape as [number, number, number, number],
@@ -57,9 +58,11 @@ export function makeConv2DBackpropInputWasm(stock: WasmKernelFunc | undefined): 
       }
       return runWasmKernel('Conv2D', backend, { x: input, filter: rotated }, {
         strides: [1, 1],
+        // NamedAttrMap has no member for explicit [[top, bottom], ...] padding, which the wasm Conv2D reads.
         pad: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]] as unknown as tf.NamedAttrMap[string],
         dataFormat: 'NHWC',
         dilations: [1, 1],
+        // The wasm Conv2D reads dimRoundingMode but NamedAttrMap does not allow undefined.
         dimRoundingMode: undefined as unknown as string,
       });
     } finally {

@@ -42,8 +42,9 @@ export function registerWasmTrainingKernels(options: { only?: readonly string[] 
       replaced.set(kernelName, stock);
       tf.unregisterKernel(kernelName, 'wasm');
     }
+    // Registered kernel functions are typed for any backend; on 'wasm' they take and return wasm tensors.
     const kernelFunc = make(stock?.kernelFunc as unknown as WasmKernelFunc | undefined);
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc }); // and back to the registry's type
     installed.add(kernelName);
   }
   registered = true;

@@ -21,6 +21,7 @@ function view(backend: BackendWasm, info: TensorInfo): Typed {
 /** `Tile`: output shape x.shape[i] * reps[i]; built by block copies (copyWithin doubling). */
 export function tileWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { x } = inputs as { x: TensorInfo };
+  // Kernel attrs arrive as the untyped NamedAttrMap; tfjs fills them from TileAttrs.
   const { reps } = attrs as unknown as tf.TileAttrs;
   const shape = x.shape;
   const rank = shape.length;
@@ -78,6 +79,7 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
   return function leadingReduceWasm(args: WasmKernelArgs): TensorInfo {
     const { inputs, backend, attrs } = args;
     const { x } = inputs as { x: TensorInfo };
+    // Kernel attrs arrive as the untyped NamedAttrMap; tfjs fills them from SumAttrs.
     const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
     const rank = x.shape.length;
     const k = leadingAxes(axis, rank);
@@ -119,18 +121,25 @@ export function makeLeadingReduce(kind: 'sum' | 'mean', stock: WasmKernelFunc | 
       backend.disposeData(scratch.dataId);
       r = blocks * SUM_BLOCK_ROWS;
     }
-    // Four rows per pass: a quarter of the accumulator loads and stores.
-    for (let base = r * inner; r + 4 <= outer; r += 4, base += 4 * inner) {
-      const b1 = base + inner;
-      const b2 = b1 + inner;
-      const b3 = b2 + inner;
-      for (let c = 0; c < inner; c++) acc[c] += src[base + c] + src[b1 + c] + (src[b2 + c] + src[b3 + c]);
-    }
-    for (let base = r * inner; r < outer; r++, base += inner) {
-      for (let c = 0; c < inner; c++) acc[c] += src[base + c];
-    }
+    addRows(src, acc, r, outer);
     if (kind === 'mean') for (let c = 0; c < inner; c++) dst[c] = acc[c] / outer;
     else dst.set(acc);
     return out;
   };
+}
+
+/** Adds rows `from`..`rows - 1` of the row-major `src` (rows of `acc.length` values) into `acc`. */
+function addRows(src: Float32Array, acc: Float64Array, from: number, rows: number): void {
+  const inner = acc.length;
+  let r = from;
+  // Four rows per pass: a quarter of the accumulator loads and stores.
+  for (let base = r * inner; r + 4 <= rows; r += 4, base += 4 * inner) {
+    const b1 = base + inner;
+    const b2 = b1 + inner;
+    const b3 = b2 + inner;
+    for (let c = 0; c < inner; c++) acc[c] += src[base + c] + src[b1 + c] + (src[b2 + c] + src[b3 + c]);
+  }
+  for (let base = r * inner; r < rows; r++, base += inner) {
+    for (let c = 0; c < inner; c++) acc[c] += src[base + c];
+  }
 }

@@ -16,6 +16,7 @@ import { BackendWasm, f32, heapF32, TensorInfo, WasmKernelArgs } from './wasm-in
 /** Output shape: the forward input's, [B, H, W, C]. */
 export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output?: TensorInfo };
+  // Kernel attrs arrive as the untyped NamedAttrMap; tfjs fills them from MaxPoolGradAttrs.
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
@@ -27,11 +28,18 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
   );
   const dx = backend.makeOutput(input.shape, 'float32');
   if (output && output.dtype === 'float32' && trySimd2x2(backend, info, input, output, dy, dx)) return dx;
-  const x = f32(backend, input);
-  const g = f32(backend, dy);
-  const out = f32(backend, dx);
   const y = output && output.dtype === 'float32' ? f32(backend, output) : undefined;
+  const out = f32(backend, dx);
   out.fill(0);
+  scatterToArgmax(info, f32(backend, input), f32(backend, dy), y, out);
+  return dx;
+}
+
+/**
+ * The JS pass: for each output pixel and channel, adds dy to `out` at the window's argmax in `x`.
+ * `y` is the forward output (the window maxima), when there is a float32 one to guide the search.
+ */
+function scatterToArgmax(info: tf.backend_util.Conv2DInfo, x: Float32Array, g: Float32Array, y: Float32Array | undefined, out: Float32Array): void {
   const { batchSize, inHeight, inWidth, outHeight, outWidth, inChannels: c, strideHeight, strideWidth } = info;
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
@@ -49,42 +57,51 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: WasmKernelArgs): Ten
         const c0 = ow * strideWidth - padLeft;
         const cStart = Math.max(0, c0);
         const cEnd = Math.min(inWidth, c0 + fw);
-        const windowBase = imageBase + rStart * rowStride + cStart * c;
-        const rows = rEnd - rStart;
-        const cols = cEnd - cStart;
+        const window: PoolWindow = { base: imageBase + rStart * rowStride + cStart * c, rows: rEnd - rStart, cols: cEnd - cStart, rowStride, step: c };
         for (let ch = 0; ch < c; ch++, dyIndex++) {
-          let at = -1;
-          const m = y === undefined ? NaN : y[dyIndex];
-          if (m === m && m !== -Infinity) {
-            // Guided by the forward output: the first pixel equal to the window max.
-            search: for (let r = 0, rowBase = windowBase + ch; r < rows; r++, rowBase += rowStride) {
-              for (let col = 0, i = rowBase; col < cols; col++, i += c) {
-                if (x[i] === m) {
-                  at = i;
-                  break search;
-                }
-              }
-            }
-          }
-          if (at < 0) {
-            // No usable max (NaN, -Infinity or not found): scan for the first strictly greater value.
-            let best = -Infinity;
-            for (let r = 0, rowBase = windowBase + ch; r < rows; r++, rowBase += rowStride) {
-              for (let col = 0, i = rowBase; col < cols; col++, i += c) {
-                const v = x[i];
-                if (v > best) {
-                  best = v;
-                  at = i;
-                }
-              }
-            }
-          }
+          const at = windowArgmax(x, window, ch, y === undefined ? NaN : y[dyIndex]);
           if (at >= 0) out[at] += g[dyIndex];
         }
       }
     }
   }
-  return dx;
+}
+
+/** One pooling window in a row-major [H, W, C] image: first pixel, size, and strides in floats. */
+interface PoolWindow {
+  base: number;
+  rows: number;
+  cols: number;
+  rowStride: number;
+  /** Floats between two pixels of a row: the channel count. */
+  step: number;
+}
+
+/**
+ * Index in `x` of the first maximum of channel `ch` over the window, in row-major order, or -1
+ * when no value can win (all NaN or -Infinity). `max` is the window max from the forward output,
+ * or NaN when there is none.
+ */
+function windowArgmax(x: Float32Array, w: PoolWindow, ch: number, max: number): number {
+  if (max === max && max !== -Infinity) {
+    // Guided by the forward output: the first pixel equal to the window max.
+    for (let r = 0, rowBase = w.base + ch; r < w.rows; r++, rowBase += w.rowStride) {
+      for (let col = 0, i = rowBase; col < w.cols; col++, i += w.step) if (x[i] === max) return i;
+    }
+  }
+  // No usable max (NaN, -Infinity or not found): scan for the first strictly greater value.
+  let at = -1;
+  let best = -Infinity;
+  for (let r = 0, rowBase = w.base + ch; r < w.rows; r++, rowBase += w.rowStride) {
+    for (let col = 0, i = rowBase; col < w.cols; col++, i += w.step) {
+      const v = x[i];
+      if (v > best) {
+        best = v;
+        at = i;
+      }
+    }
+  }
+  return at;
 }
 
 /**

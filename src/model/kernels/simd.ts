@@ -35,8 +35,10 @@ export function simdModule(backend: BackendWasm): SimdKernels | undefined {
   if (!cache.has(key)) {
     let kernels: SimdKernels | null = null;
     try {
+      // The emscripten module's memory is not in tfjs-backend-wasm's public types.
       const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
       const module = new WebAssembly.Module(buildModule());
+      // WebAssembly exports are untyped; buildModule() defines exactly the SimdKernels functions.
       kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
     } catch {
       kernels = null;

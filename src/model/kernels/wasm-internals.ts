@@ -31,6 +31,7 @@ export function wasmKernelFunc(kernelName: string): WasmKernelFunc {
   if (config == null) {
     throw new MelbookError(`tfjs-backend-wasm has no '${kernelName}' kernel; melbook's wasm kernels need @tensorflow/tfjs-backend-wasm 4.22`);
   }
+  // Registered kernel functions are typed for any backend; this one is registered on 'wasm'.
   return config.kernelFunc as unknown as WasmKernelFunc;
 }
 
@@ -62,9 +63,11 @@ export function f32(backend: BackendWasm, info: TensorInfo): Float32Array {
  * block copies between tensors (`heap.copyWithin`). Same validity rule as `f32`.
  */
 export function heapF32(backend: BackendWasm): { heap: Float32Array; offsetOf: (info: TensorInfo) => number } {
+  // The emscripten heap views are not in tfjs-backend-wasm's public types.
   const wasm = backend.wasm as unknown as { HEAPF32: Float32Array };
   return {
     heap: wasm.HEAPF32,
+    // The wasm backend's tensor data (its heap offset) is internal to tfjs-backend-wasm.
     offsetOf: (info) => (backend.dataIdMap.get(info.dataId) as unknown as { memoryOffset: number }).memoryOffset >>> 2,
   };
 }

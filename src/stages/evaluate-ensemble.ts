@@ -12,8 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { preprocess } from './preprocess';
-import { leaveOneSpeakerOut, summarizeFolds, type LosoResult } from './loso';
-import { trainStage, type TrainStageResult } from './train';
+import { summarizeFolds } from './loso-report';
 import { AudioDataset } from '../data/dataset';
 import type { ManifestEntry } from '../data/manifest';
 import { Ensemble } from '../train/ensemble';
@@ -168,75 +167,6 @@ async function losoEnsemble(
   await run.logMetrics({ loso_mean_accuracy: mean, loso_std_accuracy: std, loso_min_accuracy: min });
   await run.logJson({ folds, mean, std, min, speedFactors }, 'loso.json');
   return { runId: run.runId, speedFactors, folds, mean, std, min };
-}
-
-/**
- * The config of seed `seed`: weights, shuffling and the waveform copies all change with it. The
- * run is named `<runName or prefix>-seed<seed>`.
- */
-export function seedConfig(base: PipelineConfig, seed: number, prefix = 'loso'): PipelineConfig {
-  return {
-    ...base,
-    training: { ...base.training, seed },
-    preprocess: { ...base.preprocess, augment: { ...base.preprocess.augment, seed } },
-    tracking: { ...base.tracking, runName: `${base.tracking.runName ?? prefix}-seed${seed}` },
-  };
-}
-
-function checkSeeds(seeds: readonly number[]): void {
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0) || new Set(seeds).size !== seeds.length) {
-    throw new MelbookError(`seeds (--seeds or evaluation.seeds) must be distinct whole numbers >= 0, e.g. 0,1; got [${seeds.join(', ')}]`);
-  }
-}
-
-interface SeedEnsembleOptions {
-  config: PipelineConfig;
-  configFile?: string;
-  seeds: number[];
-  speedFactors?: number[];
-  log?: (line: string) => void;
-}
-
-/** Train `runOne` once per seed (`seedConfig`), then score the runs `idOf` names as one ensemble. */
-async function seedsThenEnsemble<R>(
-  options: SeedEnsembleOptions,
-  kind: { prefix: 'train' | 'loso'; what: string; runOne: (config: PipelineConfig, log: (line: string) => void) => Promise<R>; idOf: (r: R) => string },
-): Promise<{ seeds: R[]; ensemble: EnsembleResult }> {
-  const log = options.log ?? ((l: string) => console.log(l));
-  checkSeeds(options.seeds);
-  const seeds: R[] = [];
-  for (const [i, seed] of options.seeds.entries()) {
-    log(`seed ${seed} (${i + 1}/${options.seeds.length}): ${kind.what}`);
-    seeds.push(await kind.runOne(seedConfig(options.config, seed, kind.prefix), log));
-  }
-  const runName = `${options.config.tracking.runName ?? kind.prefix}-ensemble`;
-  const ensemble = await evaluateEnsemble({
-    config: { ...options.config, tracking: { ...options.config.tracking, runName } },
-    configFile: options.configFile, runIds: seeds.map(kind.idOf), speedFactors: options.speedFactors, loso: kind.prefix === 'loso', log,
-  });
-  return { seeds, ensemble };
-}
-
-/**
- * `melbook train --seeds 0,1` (or `evaluation.seeds`): one training run per seed (`seedConfig`), then their ensemble on
- * the test split (`evaluateEnsemble`). Returns every run.
- */
-export function trainSeedEnsemble(options: SeedEnsembleOptions): Promise<{ seeds: TrainStageResult[]; ensemble: EnsembleResult }> {
-  return seedsThenEnsemble(options, {
-    prefix: 'train', what: 'training', idOf: (r) => r.runId,
-    runOne: (config, log) => trainStage({ config, configFile: options.configFile, log }),
-  });
-}
-
-/**
- * `melbook evaluate --loso --seeds 0,1` (or `evaluation.seeds`): one leave-one-speaker-out run per seed (`seedConfig`),
- * then the ensemble of their folds (`evaluateEnsemble` with `loso`). Returns every run.
- */
-export function losoSeedEnsemble(options: SeedEnsembleOptions & { jobs?: number; speakers?: string[] }): Promise<{ seeds: LosoResult[]; ensemble: EnsembleResult }> {
-  return seedsThenEnsemble(options, {
-    prefix: 'loso', what: 'leave-one-speaker-out', idOf: (r) => r.parentRunId,
-    runOne: (config, log) => leaveOneSpeakerOut({ config, configFile: options.configFile, jobs: options.jobs, speakers: options.speakers, log }),
-  });
 }
 
 /** The result as text for the terminal. */

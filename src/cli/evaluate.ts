@@ -1,0 +1,74 @@
+/**
+ * `melbook evaluate`: leave-one-speaker-out (one model per held-out speaker, optionally once per
+ * seed and their ensemble), or an ensemble of tracked runs scored as one model.
+ */
+import type { Command } from 'commander';
+import { loadPipelineConfig } from '../config/pipeline';
+import { evaluateEnsemble, formatEnsemble } from '../stages/evaluate-ensemble';
+import { leaveOneSpeakerOut, formatLoso } from '../orchestration/loso';
+import { losoSeedEnsemble } from '../orchestration/seeds';
+import { configOption, ensembleSeedsOf, numberList, setOption, type RunTask } from './options';
+
+export interface EvaluateCommandOptions {
+  config: string;
+  set: string[];
+  loso?: boolean;
+  speakers?: string;
+  jobs?: string;
+  ensemble?: string;
+  tta?: string;
+  seeds?: string;
+}
+
+export function registerEvaluateCommand(program: Command, run: RunTask): void {
+  program
+    .command('evaluate')
+    .description('leave-one-speaker-out (one model per held-out speaker, nested runs under one parent run), or an ensemble of tracked runs')
+    .addOption(configOption())
+    .addOption(setOption())
+    .option('--loso', 'train and test one fold per speaker (with --ensemble: the runs are LOSO parent runs)')
+    .option('--speakers <names>', 'comma-separated subset of speakers')
+    .option('--jobs <n>', 'folds trained side by side, one core each', '1')
+    .option('--seeds <list>', 'with --loso: one LOSO run per seed (training.seed and preprocess.augment.seed), then their ensemble, e.g. 0,1; overrides evaluation.seeds, \'\' makes one LOSO run')
+    .option('--ensemble <run-ids>', 'comma-separated runs to score as one model (mean of their probabilities); trains nothing')
+    .option('--tta <factors>', 'test-time speed factors, e.g. 0.9,1,1.1 (default: evaluation.speedFactors of the config)')
+    .action((opts) => run(() => evaluateCommand(opts)));
+}
+
+/** Print a usage error and return exit code 2. */
+function usage(message: string): number {
+  console.error(`melbook evaluate: ${message}`);
+  return 2;
+}
+
+export async function evaluateCommand(opts: EvaluateCommandOptions): Promise<number> {
+  const config = loadPipelineConfig(opts.config, { overrides: opts.set });
+  const speedFactors = opts.tta === undefined ? undefined : numberList(opts.tta);
+  if (speedFactors?.some((f) => !(f > 0 && f <= 2))) return usage(`--tta takes comma-separated speed factors in (0, 2], e.g. 0.9,1,1.1; got ${JSON.stringify(opts.tta)}`);
+  if (opts.ensemble !== undefined) {
+    const runIds = opts.ensemble.split(',').map((s) => s.trim()).filter(Boolean);
+    const result = await evaluateEnsemble({ config, configFile: opts.config, runIds, speedFactors, loso: opts.loso });
+    console.log(formatEnsemble(result));
+    return 0;
+  }
+  if (opts.seeds !== undefined && !opts.loso) return usage('--seeds goes with --loso (one leave-one-speaker-out run per seed, then their ensemble)');
+  const ensembleSeeds = ensembleSeedsOf(opts.seeds, config);
+  if (opts.tta !== undefined && ensembleSeeds.length === 0) {
+    return usage('--tta applies to --ensemble and to seed ensembles (--seeds or evaluation.seeds; an ensemble of one seed is that run with test-time augmentation)');
+  }
+  if (!opts.loso) {
+    return usage('pass --loso (train one fold per speaker) or --ensemble <run-ids> (score tracked runs as one model); the test split of a single run is evaluated by `melbook train` and notebooks/04-evaluate.ipynb');
+  }
+  const jobs = Number(opts.jobs ?? 1);
+  if (!Number.isInteger(jobs) || jobs < 1) return usage(`--jobs must be a whole number of folds >= 1, got ${JSON.stringify(opts.jobs)}`);
+  const speakers = opts.speakers?.split(',').map((s) => s.trim());
+  if (ensembleSeeds.length > 0) {
+    const { seeds: runs, ensemble } = await losoSeedEnsemble({ config, configFile: opts.config, seeds: ensembleSeeds, jobs, speakers, speedFactors });
+    for (const r of runs) console.log(formatLoso(r));
+    console.log(formatEnsemble(ensemble));
+    return 0;
+  }
+  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, jobs, speakers });
+  console.log(formatLoso(result));
+  return 0;
+}
