@@ -42,6 +42,7 @@ interface Tracked {
 }
 
 export class QueueExecutor implements Executor {
+  readonly remote = true;
   private readonly attempts: number;
   private readonly pollMs: number;
   private readonly log: (line: string) => void;

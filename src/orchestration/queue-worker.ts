@@ -13,7 +13,7 @@ import { acceptJob, JobRejectedError } from './job-guard';
 import { endRunsOfJob } from './job-runs';
 import { connectionOptions, checkQueueReachable, TRAINING_QUEUE, redactError } from './queue';
 import type { JobResult, TrainingJob } from './job';
-import type { JobWorkerTask } from './job-worker';
+import { runOnPool, JobFailedError, type JobWorkerTask } from './job-worker';
 import { compiledWorker } from '../stages/worker-file';
 import { ConfigError } from '../errors';
 
@@ -53,9 +53,9 @@ export interface RunningWorker {
   readonly stopped: Promise<void>;
 }
 
-/** Errors inside a job that another attempt would only repeat. */
+/** Errors inside a job that another attempt would only repeat: the ones melbook raises on purpose. */
 function isPermanent(error: unknown): boolean {
-  return error instanceof JobRejectedError || error instanceof ConfigError;
+  return error instanceof JobRejectedError || error instanceof ConfigError || error instanceof JobFailedError;
 }
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<RunningWorker> {
@@ -85,7 +85,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     log(`job ${job.id} started: ${job.run.runName} (attempt ${bull.attemptsMade + 1})`);
     try {
       const task: JobWorkerTask = { job: tagged, label: job.run.runName };
-      const result = (await pool.run(task, { signal: abort.signal })) as JobResult;
+      const result = await runOnPool(pool, task, abort.signal);
       log(`job ${job.id} finished: run ${result.runId}, test accuracy ${(100 * result.accuracy).toFixed(1)} %`);
       return result;
     } catch (e) {

@@ -1,14 +1,15 @@
 /**
  * A real Debian `redis-server` for tests: started on a free loopback port in a temporary folder,
  * nothing persisted, stopped by the caller. Outside CI a missing binary skips the test with the
- * install command; in CI (which installs it in .ci/run) it fails.
+ * install command; in CI (which installs it in .ci/run) it fails (requireOrSkip).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createServer, createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { requireOrSkip } from './skip';
 
 export const REDIS_SERVER = process.env.MELBOOK_REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -28,11 +29,7 @@ export interface RunningRedis {
 /** True when the server binary runs; otherwise skips `t` (outside CI) or throws (in CI). */
 export function redisAvailable(t: TestContext): boolean {
   const ok = spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status === 0;
-  if (ok) return true;
-  const why = `${REDIS_SERVER} is missing (apt-get install redis-server)`;
-  if (process.env.CI) throw new Error(`${why}: .ci/run installs it, so CI must not skip this test`);
-  t.skip(why);
-  return false;
+  return requireOrSkip(t, ok, `${REDIS_SERVER} is missing (apt-get install redis-server)`);
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -50,9 +47,9 @@ export async function freePort(): Promise<number> {
 
 function pingOnce(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    const socket: Socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
     socket.setTimeout(500, () => { socket.destroy(); resolve(false); });
-    socket.once('data', (d) => { socket.destroy(); resolve(/PONG|NOAUTH/.test(d.toString())); });
+    socket.once('data', (d: Buffer) => { socket.destroy(); resolve(/PONG|NOAUTH/.test(d.toString())); });
     socket.once('error', () => resolve(false));
   });
 }
