@@ -13,12 +13,14 @@ import { registerRunsCommand } from './cli/runs';
 import { registerRunCommand } from './cli/run';
 import { registerReportCommand } from './cli/report';
 import { registerKernelCommand } from './cli/kernel';
+import { registerSweepCommand } from './cli/sweep';
+import { registerWorkerCommand } from './cli/worker';
 import type { RunTask } from './cli/options';
 
 /** The commands in the order `melbook --help` lists them. */
 const COMMANDS = [
   registerPreprocessCommand, registerDataCommand, registerTrainCommand, registerEvaluateCommand, registerPredictCommand,
-  registerRunsCommand, registerRunCommand, registerReportCommand, registerKernelCommand,
+  registerSweepCommand, registerWorkerCommand, registerRunsCommand, registerRunCommand, registerReportCommand, registerKernelCommand,
 ] as const;
 
 export function buildProgram(run: RunTask): Command {

@@ -7,7 +7,8 @@ import { loadPipelineConfig } from '../config/pipeline';
 import { evaluateEnsemble, formatEnsemble } from '../stages/evaluate-ensemble';
 import { leaveOneSpeakerOut, formatLoso } from '../orchestration/loso';
 import { losoSeedEnsemble } from '../orchestration/seeds';
-import { configOption, ensembleSeedsOf, numberList, setOption, type RunTask } from './options';
+import { attemptsOption, configOption, ensembleSeedsOf, numberList, queueOption, resumeOption, setOption, type RunTask } from './options';
+import { queueExecutorOf, withQueue } from './dispatch';
 
 export interface EvaluateCommandOptions {
   config: string;
@@ -18,6 +19,9 @@ export interface EvaluateCommandOptions {
   ensemble?: string;
   tta?: string;
   seeds?: string;
+  queue?: string;
+  attempts?: string;
+  resume?: string;
 }
 
 export function registerEvaluateCommand(program: Command, run: RunTask): void {
@@ -32,6 +36,9 @@ export function registerEvaluateCommand(program: Command, run: RunTask): void {
     .option('--seeds <list>', 'with --loso: one LOSO run per seed (training.seed and preprocess.augment.seed), then their ensemble, e.g. 0,1; overrides evaluation.seeds, \'\' makes one LOSO run')
     .option('--ensemble <run-ids>', 'comma-separated runs to score as one model (mean of their probabilities); trains nothing')
     .option('--tta <factors>', 'test-time speed factors, e.g. 0.9,1,1.1 (default: evaluation.speedFactors of the config)')
+    .addOption(queueOption())
+    .addOption(attemptsOption())
+    .addOption(resumeOption())
     .action((opts) => run(() => evaluateCommand(opts)));
 }
 
@@ -63,12 +70,15 @@ export async function evaluateCommand(opts: EvaluateCommandOptions): Promise<num
   if (!Number.isInteger(jobs) || jobs < 1) return usage(`--jobs must be a whole number of folds >= 1, got ${JSON.stringify(opts.jobs)}`);
   const speakers = opts.speakers?.split(',').map((s) => s.trim());
   if (ensembleSeeds.length > 0) {
+    if (opts.queue !== undefined || opts.resume !== undefined) return usage('--queue and --resume take one leave-one-speaker-out run: pass --seeds \'\' (or run `melbook sweep --loso --grid training.seed=0,1,2,3 --queue URL` for the seeds)');
     const { seeds: runs, ensemble } = await losoSeedEnsemble({ config, configFile: opts.config, seeds: ensembleSeeds, jobs, speakers, speedFactors });
     for (const r of runs) console.log(formatLoso(r));
     console.log(formatEnsemble(ensemble));
     return 0;
   }
-  const result = await leaveOneSpeakerOut({ config, configFile: opts.config, jobs, speakers });
+  if (opts.queue !== undefined && opts.jobs !== undefined && opts.jobs !== '1') return usage('--jobs is for local folds; with --queue, start more workers (npx melbook worker --queue URL)');
+  const executor = queueExecutorOf(opts);
+  const result = await withQueue(executor, () => leaveOneSpeakerOut({ config, configFile: opts.config, jobs, speakers, executor, resumeParentRunId: opts.resume }));
   console.log(formatLoso(result));
   return 0;
 }

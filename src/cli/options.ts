@@ -18,3 +18,8 @@ export function numberList(text: string): number[] {
 export function ensembleSeedsOf(cli: string | undefined, config: { evaluation: { seeds: number[] } }): number[] {
   return cli !== undefined ? numberList(cli) : config.evaluation.seeds;
 }
+
+export const queueOption = () => new Option('--queue <url>', 'run the training jobs on `melbook worker` processes through this Redis: redis://[user:password@]host[:port][/db] or rediss://');
+export const resumeOption = () => new Option('--resume <parent-run-id>', 'continue this earlier parent run: only jobs without a FINISHED run train again');
+export const attemptsOption = () => new Option('--attempts <n>', 'with --queue: tries per job before it fails').default('2');
+export { collect };

@@ -4,7 +4,12 @@ import { loadPipelineConfig } from '../config/pipeline';
 import { trainStage } from '../stages/train';
 import { formatEnsemble } from '../stages/evaluate-ensemble';
 import { trainSeedEnsemble } from '../orchestration/seeds';
-import { configOption, ensembleSeedsOf, setOption, type RunTask } from './options';
+import { sweep } from '../orchestration/sweep';
+import { evaluateEnsemble } from '../stages/evaluate-ensemble';
+import { attemptsOption, configOption, ensembleSeedsOf, queueOption, resumeOption, setOption, type RunTask } from './options';
+import { queueExecutorOf, withQueue } from './dispatch';
+import type { PipelineConfig } from '../config/pipeline';
+import { MelbookError } from '../errors';
 
 export function registerTrainCommand(program: Command, run: RunTask): void {
   program
@@ -14,14 +19,28 @@ export function registerTrainCommand(program: Command, run: RunTask): void {
     .addOption(setOption())
     .option('--run-name <name>', 'name of the tracked run')
     .option('--seeds <list>', 'one run per seed (training.seed and preprocess.augment.seed), then their ensemble on the test split, e.g. 0,1; overrides evaluation.seeds, \'\' trains one model')
+    .addOption(queueOption())
+    .addOption(attemptsOption())
+    .addOption(resumeOption())
     .action((opts) => run(() => trainCommand(opts)));
 }
 
-export async function trainCommand(opts: { config: string; set: string[]; runName?: string; seeds?: string }): Promise<number> {
+export interface TrainCommandOptions {
+  config: string;
+  set: string[];
+  runName?: string;
+  seeds?: string;
+  queue?: string;
+  attempts?: string;
+  resume?: string;
+}
+
+export async function trainCommand(opts: TrainCommandOptions): Promise<number> {
   const overrides = [...opts.set];
   if (opts.runName) overrides.push(`tracking.runName=${JSON.stringify(opts.runName)}`);
   const config = loadPipelineConfig(opts.config, { overrides });
   const ensembleSeeds = ensembleSeedsOf(opts.seeds, config);
+  if (opts.queue !== undefined || opts.resume !== undefined) return queuedSeeds(config, opts, ensembleSeeds);
   if (ensembleSeeds.length > 0) {
     const { seeds: runs, ensemble } = await trainSeedEnsemble({ config, configFile: opts.config, seeds: ensembleSeeds });
     for (const [i, r] of runs.entries()) console.log(`run ${r.runId} (seed ${ensembleSeeds[i]}): test accuracy ${(100 * r.evaluation.accuracy).toFixed(1)} %; model in ${r.runDir}/artifacts/model`);
@@ -30,5 +49,21 @@ export async function trainCommand(opts: { config: string; set: string[]; runNam
   }
   const result = await trainStage({ config, configFile: opts.config });
   console.log(`run ${result.runId} finished: test accuracy ${(100 * result.evaluation.accuracy).toFixed(1)} %; model in ${result.runDir}/artifacts/model`);
+  return 0;
+}
+
+/**
+ * `--seeds ... --queue URL` (or `--resume`): the seeds as jobs under one parent run (a sweep over
+ * `training.seed`), on the queue's workers, then their ensemble on the test split.
+ */
+async function queuedSeeds(config: PipelineConfig, opts: TrainCommandOptions, ensembleSeeds: number[]): Promise<number> {
+  if (ensembleSeeds.length === 0) throw new MelbookError('--queue and --resume dispatch seed ensembles: pass --seeds 0,1,... or set evaluation.seeds');
+  const executor = queueExecutorOf(opts);
+  const points = ensembleSeeds.map((s) => ({ 'training.seed': s, 'preprocess.augment.seed': s }));
+  const named = { ...config, tracking: { ...config.tracking, runName: config.tracking.runName ?? 'train-seeds' } };
+  const result = await withQueue(executor, () => sweep({ config: named, configFile: opts.config, points, executor, resumeParentRunId: opts.resume }));
+  for (const p of result.points) console.log(`run ${p.runIds[0]} (seed ${ensembleSeeds[p.index]}): test accuracy ${(100 * p.accuracy).toFixed(1)} %`);
+  const ensemble = await evaluateEnsemble({ config: { ...config, tracking: { ...config.tracking, runName: `${named.tracking.runName}-ensemble` } }, configFile: opts.config, runIds: result.points.map((p) => p.runIds[0]!) });
+  console.log(formatEnsemble(ensemble));
   return 0;
 }

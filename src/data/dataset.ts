@@ -49,6 +49,12 @@ export interface DatasetOptions {
   mixupAlpha?: number;
   /** Transform applied to each clip's features (training-time augmentation). Train split only. Default none. */
   transform?: FeatureTransform;
+  /**
+   * Index of the first epoch this dataset iterates. Every random draw of epoch k depends on
+   * `seed` and k only, so a training resumed after k epochs passes k and continues the same
+   * streams. Default 0.
+   */
+  firstEpoch?: number;
 }
 
 type Resolved = Required<Omit<DatasetOptions, 'transform'>> & Pick<DatasetOptions, 'transform'>;
@@ -143,7 +149,7 @@ export class AudioDataset {
     const clipSize = inputShape.reduce((a, b) => a * b, 1);
     const classes = this.classNames.length;
     if (opts.mixupAlpha > 0 && opts.labels !== 'oneHot') throw new MelbookError(`mixup mixes labels: open the dataset with labels: 'oneHot' (and train with categoricalCrossentropy)`);
-    let epoch = 0;
+    let epoch = opts.firstEpoch;
     const generator = () => {
       const random = seededRandom(opts.seed + epoch * 7919);
       const order = opts.shuffle ? shuffleOrder(entries, random, opts.shuffleBuffer) : entries;
@@ -206,6 +212,7 @@ export class AudioDataset {
       labels: options.labels ?? 'index',
       mixupAlpha: split === 'train' ? options.mixupAlpha ?? 0 : 0,
       transform: split === 'train' ? options.transform : undefined,
+      firstEpoch: options.firstEpoch ?? 0,
     };
   }
 }

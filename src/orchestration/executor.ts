@@ -14,6 +14,11 @@ export interface JobEvents {
 }
 
 export interface Executor {
+  /**
+   * True when jobs run in processes that outlive the caller (queue workers): stopping the
+   * caller then leaves running jobs to finish and end their own runs.
+   */
+  readonly remote?: boolean;
   /** Run every job; resolves with the results in the order of `jobs`, rejects with the first failure. */
   run(jobs: readonly TrainingJob[], events?: JobEvents): Promise<JobResult[]>;
   /** Release what the executor holds (threads, connections). */

@@ -7,7 +7,7 @@ import Piscina from 'piscina';
 import { runJob } from './run-job';
 import type { Executor, JobEvents } from './executor';
 import type { JobResult, TrainingJob } from './job';
-import type { JobWorkerTask } from './job-worker';
+import { runOnPool, type JobWorkerTask } from './job-worker';
 import { compiledWorker } from '../stages/worker-file';
 import { MelbookError } from '../errors';
 
@@ -49,7 +49,7 @@ export class LocalExecutor implements Executor {
     const pool = this.pool;
     return Promise.all(jobs.map((job) => {
       const task: JobWorkerTask = { job, label: this.label(job) };
-      return observe(job, WORKER_THREAD, events, () => pool.run(task) as Promise<JobResult>);
+      return observe(job, WORKER_THREAD, events, () => runOnPool(pool, task));
     }));
   }
 

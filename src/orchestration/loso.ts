@@ -6,6 +6,7 @@
 import { applyConfigOverrides, trainingJob, type ConfigOverrides, type JobResult, type TrainingJob } from './job';
 import { LocalExecutor, IN_PROCESS } from './local-executor';
 import type { Executor } from './executor';
+import { dispatchJobs } from './dispatch';
 import { preprocess } from '../stages/preprocess';
 import { summarizeFolds } from '../stages/loso-report';
 import { Tracker, withRun, type RunHandle } from '../tracking/tracker';
@@ -26,6 +27,11 @@ export interface LosoOptions {
   jobs?: number;
   /** Where the fold jobs run. Default a `LocalExecutor` of `jobs` threads, closed when done. */
   executor?: Executor;
+  /**
+   * Continue this earlier LOSO parent run (killed, failed or cut short): only the folds without
+   * a FINISHED run train again, and the parent aggregates all of them.
+   */
+  resumeParentRunId?: string;
   log?: (line: string) => void;
 }
 
@@ -76,7 +82,8 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
   const speakers = options.speakers ?? prep.metadata.speakers;
   const tracker = new Tracker({ root: base.tracking.root });
   const runName = base.tracking.runName ?? `loso-${new Date().toISOString().slice(0, 19)}`;
-  return withRun(tracker, { experimentName: base.tracking.experiment, runName, tags: { 'melbook.mode': 'loso' } }, async (parent) => {
+  const runOptions = { experimentName: base.tracking.experiment, runName, tags: { 'melbook.mode': 'loso' }, continueRunId: options.resumeParentRunId, endChildren: !options.executor?.remote };
+  return withRun(tracker, runOptions, async (parent) => {
     await parent.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length, ...(options.configFile ? { 'loso.config': options.configFile } : {}) });
     if (options.configFile) await parent.logArtifact(options.configFile, 'config');
     const jobs = speakers.map((speaker) => foldJob(base, speaker, parent.runId));
@@ -107,13 +114,13 @@ async function runFolds(jobs: TrainingJob[], parent: RunHandle, options: LosoOpt
     metricWrites.push(parent.logMetric(`loso_accuracy/${speakerOf(job)}`, result.accuracy, index.get(job.id)!));
   };
   try {
-    const results = await executor.run(jobs, {
+    const results = await dispatchJobs(executor, jobs, {
       // Threads and remote workers start folds together; only a sequential fold gets a start line.
       started: (job, where) => {
         if (where === IN_PROCESS) log(`fold ${index.get(job.id)! + 1}/${jobs.length}: held-out speaker ${speakerOf(job)}`);
       },
       finished: record,
-    });
+    }, log);
     results.forEach((r, i) => record(jobs[i], r));
     await Promise.all(metricWrites);
     return results.map((r, i) => foldResult(speakerOf(jobs[i]), r));

@@ -24,6 +24,10 @@ export interface TrainStageOptions {
   tags?: Record<string, string>;
   /** Make the run a nested run of this one. */
   parentRunId?: string;
+  /** Continue from this `checkpoints` folder (see TrainOptions.resumeFrom). */
+  resumeFrom?: string;
+  /** Log into this existing killed or failed run instead of a new one (`melbook train --resume`). */
+  continueRunId?: string;
 }
 
 export interface TrainStageResult {
@@ -41,7 +45,8 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
   const prep = await preprocess({ ...config });
   log(`features: ${prep.featureDir} (${prep.written} written, ${prep.reused} reused, ${prep.skipped.length} skipped)`);
   const tracker = new Tracker({ root: config.tracking.root });
-  return withRun(tracker, { experimentName: config.tracking.experiment, runName: config.tracking.runName, tags: options.tags, parentRunId: options.parentRunId }, async (run) => {
+  const runOptions = { experimentName: config.tracking.experiment, runName: config.tracking.runName, tags: options.tags, parentRunId: options.parentRunId, continueRunId: options.continueRunId };
+  return withRun(tracker, runOptions, async (run) => {
     log(`run ${run.runId} in experiment ${config.tracking.experiment} (${config.tracking.root}/${run.experimentId}/${run.runId})`);
     await run.logJson(config, 'config.json');
     if (options.configFile) await run.logArtifact(options.configFile, 'config');
@@ -49,7 +54,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
     // the split of a concurrent run (leave-one-speaker-out folds share one feature folder).
     await run.logJson(prep.metadata, 'dataset/metadata.json');
     const dataset = AudioDataset.fromPreprocess(prep);
-    const result = await train({ config, featureDir: prep.featureDir, dataset, run, log, onEpoch: options.onEpoch });
+    const result = await train({ config, featureDir: prep.featureDir, dataset, run, log, onEpoch: options.onEpoch, resumeFrom: options.resumeFrom });
     const evaluation = await evaluateModel(result.model, result.dataset, { normalization: config.training.normalization });
     await logEvaluation(run, evaluation);
     log(formatEvaluation(evaluation));

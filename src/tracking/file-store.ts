@@ -182,7 +182,8 @@ export class FileStore implements TrackingStore {
 
   async updateRunInfo(runId: string, status: RunStatus, endTime: number | null, runName?: string): Promise<RunInfo> {
     const { info, experimentId } = await this.activeRun(runId);
-    const next: RunInfo = { ...info, status, endTime: endTime ?? info.endTime, runName: runName || info.runName };
+    // A run set RUNNING again (resumed) has no end time; otherwise a null end time keeps the old one.
+    const next: RunInfo = { ...info, status, endTime: status === 'RUNNING' ? endTime : endTime ?? info.endTime, runName: runName || info.runName };
     await writeAtomic(storePath(this.root, { experimentId, runId, part: 'meta' }), runInfoToYaml(next));
     if (runName) await writeFileIn(storePath(this.root, { experimentId, runId, part: 'tags', key: MLFLOW_TAGS.runName }), runName);
     return next;

@@ -128,6 +128,17 @@ export class Tracker {
     return new RunHandle(this.store, run.info, this.opts.now);
   }
 
+  /**
+   * Set a killed or failed run RUNNING again, to continue it (`melbook train --resume`,
+   * `--resume PARENT_RUN_ID`); a TrackingError for a FINISHED run, which has nothing left to do.
+   */
+  async reopenRun(runId: string): Promise<RunHandle> {
+    const run = await this.store.getRun(runId);
+    if (run.info.status === 'FINISHED') throw new TrackingError(`run ${runId} is FINISHED: nothing to resume; start a new run instead`);
+    const info = run.info.status === 'RUNNING' ? run.info : await this.store.updateRunInfo(runId, 'RUNNING', null);
+    return new RunHandle(this.store, info, this.opts.now);
+  }
+
   /** Runs of one experiment (by name), or of every experiment, newest first. */
   async listRuns(experimentName?: string): Promise<Run[]> {
     const exps = experimentName === undefined ? await this.store.listExperiments() : [await this.store.getExperimentByName(experimentName)];
@@ -266,6 +277,14 @@ export interface WithRunOptions extends StartRunOptions {
    * Jupyter kernel's interrupt).
    */
   handleSignals?: boolean;
+  /**
+   * When the run is stopped or fails, end its nested runs that are still RUNNING as KILLED.
+   * Default true (nested runs in this process's threads die with it). Off when they run in
+   * processes that outlive this one (queue workers), which end their runs themselves.
+   */
+  endChildren?: boolean;
+  /** Continue this existing run (see `Tracker.reopenRun`) instead of starting a new one. */
+  continueRunId?: string;
 }
 
 /**
@@ -288,7 +307,8 @@ export async function endRunningChildren(parent: RunHandle, status: RunStatus = 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
-  const run = await tracker.startRun(options);
+  const run = options.continueRunId ? await tracker.reopenRun(options.continueRunId) : await tracker.startRun(options);
+  const endChildren = options.endChildren === false ? async () => [] : () => endRunningChildren(run);
   let ended = false;
   // The listener stays registered until the run is marked KILLED: handlers that re-raise the
   // signal only when they are the last listener (the notebook runner's kernel cleanup) then
@@ -296,7 +316,7 @@ export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (ended) return;
     ended = true;
-    endRunningChildren(run)
+    endChildren()
       .catch((err) => process.emitWarning(`run ${run.runId}: could not end its nested runs: ${(err as Error).message}`))
       .then(() => run.endRun('KILLED'))
       .catch((err) => process.emitWarning(`run ${run.runId}: could not mark KILLED: ${(err as Error).message}`))
@@ -312,7 +332,7 @@ export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: 
   } catch (error) {
     if (!ended) {
       ended = true;
-      await endRunningChildren(run).catch((err) => process.emitWarning(`run ${run.runId}: could not end its nested runs: ${(err as Error).message}`));
+      await endChildren().catch((err) => process.emitWarning(`run ${run.runId}: could not end its nested runs: ${(err as Error).message}`));
       await run.recordError(error).catch((err) => process.emitWarning(`run ${run.runId}: could not record its error: ${(err as Error).message}`));
       await run.endRun('FAILED').catch((err) => process.emitWarning(`run ${run.runId}: could not mark FAILED: ${(err as Error).message}`));
     }

@@ -45,6 +45,17 @@ export class EarlyStopping {
   get shouldStop(): boolean {
     return Number.isFinite(this.patience) && this.wait >= this.patience;
   }
+
+  /** The state a checkpoint keeps (NaN as null: JSON has no NaN). */
+  snapshot(): { best: number | null; bestEpoch: number; wait: number } {
+    return { best: Number.isNaN(this.best) ? null : this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  restore(state: { best: number | null; bestEpoch: number; wait: number }): void {
+    this.best = state.best ?? Number.NaN;
+    this.bestEpoch = state.bestEpoch;
+    this.wait = state.wait;
+  }
 }
 
 /** Learning rate for the next epoch under the configured schedule (or unchanged). */
@@ -52,6 +63,16 @@ export class LearningRateSchedule {
   private sinceBest = 0;
   private bestLoss = Number.POSITIVE_INFINITY;
   constructor(private readonly spec: TrainingConfig['lrSchedule']) {}
+
+  /** The state a checkpoint keeps (Infinity as null: JSON has no Infinity). */
+  snapshot(): { sinceBest: number; bestLoss: number | null } {
+    return { sinceBest: this.sinceBest, bestLoss: Number.isFinite(this.bestLoss) ? this.bestLoss : null };
+  }
+
+  restore(state: { sinceBest: number; bestLoss: number | null }): void {
+    this.sinceBest = state.sinceBest;
+    this.bestLoss = state.bestLoss ?? Number.POSITIVE_INFINITY;
+  }
 
   next(current: number, log: EpochLog): number {
     const s = this.spec;

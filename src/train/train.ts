@@ -15,7 +15,9 @@ import { saveModel, loadModel } from '../model/io';
 import { writeBundleMetadata } from './bundle';
 import { featureAugmenter } from '../data/augment';
 import { featureRowBlocks } from '../features/spec';
-import { EarlyStopping, LearningRateSchedule, formatEpochLine, type EpochLog } from './callbacks';
+import { formatEpochLine, type EpochLog } from './callbacks';
+import { saveCheckpoint } from './checkpoint';
+import { LoopState, checkpointFor, checkpointPaths, resumeFrom, trainingFingerprint, type CheckpointPaths } from './loop-state';
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunHandle } from '../tracking/tracker';
 import { MelbookError } from '../errors';
@@ -32,6 +34,11 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Called after every epoch (notebooks plot live curves with it). */
   onEpoch?: (log: EpochLog) => void;
+  /**
+   * A `checkpoints` folder (this run's or a dead earlier attempt's, in its artifacts) to continue
+   * from: weights, optimizer state, loop state and RNG position of its last completed epoch.
+   */
+  resumeFrom?: string;
 }
 
 export interface TrainResult {
@@ -66,48 +73,78 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new MelbookError(`${options.featureDir}: the validation split is empty; set split.validationFraction > 0 (early stopping and checkpoints need it)`);
   }
   await logTrainingParams(run, config, dataset);
-
+  const resumed = options.resumeFrom ? checkpointFor(options.resumeFrom, config) : undefined;
   const model = buildModel(config.model, meta.inputShape, meta.classNames.length, { seed: t.seed });
-  const { trainDs, valDs, loss } = trainingDatasets(dataset, t, log);
+  const { trainDs, valDs, loss } = trainingDatasets(dataset, t, log, resumed?.state.epochsDone ?? 0);
   compileModel(model, { optimizer: t.optimizer, loss, metrics: t.metrics });
   const artifacts = await run.artifactDir();
-  const checkpointDir = join(artifacts, 'checkpoints', 'best');
+  const paths = checkpointPaths(artifacts);
   const modelDir = join(artifacts, 'model');
-  const stopper = new EarlyStopping(t.earlyStopping?.monitor ?? 'val_loss', t.earlyStopping?.patience ?? Number.POSITIVE_INFINITY, t.earlyStopping?.minDelta ?? 0);
-  const schedule = new LearningRateSchedule(t.lrSchedule);
-  let lr = t.optimizer.learningRate;
-  const history: EpochLog[] = [];
-  const tensorsAfterEpoch: number[] = [];
-  log(`training ${meta.counts.bySplit.train} clips of [${meta.inputShape}] x ${t.epochs} epochs, batch ${t.batchSize}, ${dataset.batchesPerEpoch('train', t.batchSize)} steps/epoch`);
-
-  for (let epoch = 0; epoch < t.epochs; epoch++) {
-    const started = performance.now();
-    const { loss, accuracy } = await trainEpoch(model, trainDs);
-    const [valLoss, valAcc] = await evaluateDataset(model, valDs);
-    const entry: EpochLog = { epoch, loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: (performance.now() - started) / 1000, learning_rate: lr };
-    if (!Number.isFinite(loss)) throw new MelbookError(`training diverged at epoch ${epoch + 1} (loss ${loss}); lower training.optimizer.learningRate`);
-    history.push(entry);
-    await run.logMetrics({ loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: entry.epoch_seconds, learning_rate: lr }, epoch);
-    log(formatEpochLine(entry, t.epochs));
-    options.onEpoch?.(entry);
-    if (stopper.update(entry)) await saveModel(model, checkpointDir);
-    tensorsAfterEpoch.push(tf.memory().numTensors);
-    if (stopper.shouldStop) {
-      log(`early stopping: ${stopper.monitor} has not improved for ${stopper.patience} epochs (best ${stopper.best.toFixed(4)} at epoch ${stopper.bestEpoch + 1})`);
-      break;
-    }
-    const nextLr = schedule.next(lr, entry);
-    if (nextLr !== lr) {
-      setLearningRate(model, nextLr);
-      log(`learning rate ${lr.toExponential(2)} -> ${nextLr.toExponential(2)}`);
-      lr = nextLr;
-    }
+  const loop = new LoopState(t);
+  if (resumed) {
+    await resumeFrom(resumed, options.resumeFrom!, model, loop, paths, run);
+    setLearningRate(model, loop.learningRate);
+    log(`resuming after epoch ${loop.epochsDone} of ${t.epochs} from ${resumed.dir}`);
   }
+  const epoch: EpochContext = { model, trainDs, valDs, loop, paths, run, log, fingerprint: trainingFingerprint(config), epochs: t.epochs, onEpoch: options.onEpoch, tensorsAfterEpoch: [] };
+  log(`training ${meta.counts.bySplit.train} clips of [${meta.inputShape}] x ${t.epochs} epochs, batch ${t.batchSize}, ${dataset.batchesPerEpoch('train', t.batchSize)} steps/epoch`);
+  let stopped = loop.stopper.shouldStop;
+  for (let e = loop.epochsDone; e < t.epochs && !stopped; e++) stopped = await runEpoch(e, epoch);
 
-  await keepBestWeights(model, checkpointDir, modelDir);
+  await keepBestWeights(model, paths.best, modelDir);
+  const { stopper, history } = loop;
   writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
   await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);
-  return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch, model, dataset };
+  return { history, bestEpoch: stopper.bestEpoch, stoppedEarly: history.length < t.epochs, backend, modelDir, tensorsAfterEpoch: epoch.tensorsAfterEpoch, model, dataset };
+}
+
+/** What one epoch of the loop works with. */
+interface EpochContext {
+  model: tf.LayersModel;
+  trainDs: tf.data.Dataset<Batch>;
+  valDs: tf.data.Dataset<Batch>;
+  loop: LoopState;
+  paths: CheckpointPaths;
+  run: RunHandle;
+  log: (line: string) => void;
+  fingerprint: string;
+  epochs: number;
+  onEpoch?: (log: EpochLog) => void;
+  tensorsAfterEpoch: number[];
+}
+
+/**
+ * Train and validate one epoch, keep the best weights, checkpoint, then log. The checkpoint is
+ * written before the epoch's metrics: a run killed between the two resumes after this epoch and
+ * logs its metrics then, so no step is ever logged twice. Returns whether to stop early.
+ */
+async function runEpoch(epoch: number, c: EpochContext): Promise<boolean> {
+  const { model, loop } = c;
+  const started = performance.now();
+  const { loss, accuracy } = await trainEpoch(model, c.trainDs);
+  const [valLoss, valAcc] = await evaluateDataset(model, c.valDs);
+  const entry: EpochLog = { epoch, loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: (performance.now() - started) / 1000, learning_rate: loop.learningRate };
+  if (!Number.isFinite(loss)) throw new MelbookError(`training diverged at epoch ${epoch + 1} (loss ${loss}); lower training.optimizer.learningRate`);
+  loop.history.push(entry);
+  if (loop.stopper.update(entry)) await saveModel(model, c.paths.best);
+  const stop = loop.stopper.shouldStop;
+  const nextRate = stop ? loop.learningRate : loop.schedule.next(loop.learningRate, entry);
+  await saveCheckpoint(c.paths.root, model, loop.snapshot(epoch + 1, nextRate, c.fingerprint));
+  await c.run.logMetrics({ loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: entry.epoch_seconds, learning_rate: entry.learning_rate }, epoch);
+  c.log(formatEpochLine(entry, c.epochs));
+  c.onEpoch?.(entry);
+  c.tensorsAfterEpoch.push(tf.memory().numTensors);
+  if (stop) {
+    const s = loop.stopper;
+    c.log(`early stopping: ${s.monitor} has not improved for ${s.patience} epochs (best ${s.best.toFixed(4)} at epoch ${s.bestEpoch + 1})`);
+    return true;
+  }
+  if (nextRate !== loop.learningRate) {
+    setLearningRate(model, nextRate);
+    c.log(`learning rate ${loop.learningRate.toExponential(2)} -> ${nextRate.toExponential(2)}`);
+    loop.learningRate = nextRate;
+  }
+  return false;
 }
 
 /** Every setting that shaped the training, as run params: config sections, features, model, dataset sizes and speakers. */
@@ -167,6 +204,7 @@ export function trainingDatasets(
   dataset: AudioDataset,
   t: PipelineConfig['training'],
   log: (line: string) => void = () => undefined,
+  firstEpoch = 0,
 ): { trainDs: tf.data.Dataset<Batch>; valDs: tf.data.Dataset<Batch>; loss: PipelineConfig['training']['loss'] } {
   const meta = dataset.metadata;
   const mixupAlpha = t.augment.mixup.alpha;
@@ -178,7 +216,7 @@ export function trainingDatasets(
   if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
   if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);
   return {
-    trainDs: dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform, labels, mixupAlpha }),
+    trainDs: dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform, labels, mixupAlpha, firstEpoch }),
     valDs: dataset.dataset('validation', { batchSize: t.batchSize, normalization: t.normalization, labels }),
     loss,
   };
