@@ -13,7 +13,7 @@ import { acceptJob, JobRejectedError } from './job-guard';
 import { endRunsOfJob } from './job-runs';
 import { connectionOptions, checkQueueReachable, TRAINING_QUEUE, redactError } from './queue';
 import type { JobResult, TrainingJob } from './job';
-import { runOnPool, JobFailedError, type JobWorkerTask } from './job-worker';
+import { runOnPool, JobFailedError } from './job-worker';
 import { compiledWorker } from '../stages/worker-file';
 import { ConfigError } from '../errors';
 
@@ -58,52 +58,65 @@ function isPermanent(error: unknown): boolean {
   return error instanceof JobRejectedError || error instanceof ConfigError || error instanceof JobFailedError;
 }
 
-export async function startQueueWorker(options: QueueWorkerOptions): Promise<RunningWorker> {
-  const target = await checkQueueReachable(options.url);
-  const log = options.log ?? ((l: string) => console.log(l));
-  const name = options.name ?? `${hostname()}-${process.pid}`;
-  const tag = `${name} (${hostname()} pid ${process.pid})`;
-  const roots = (options.roots ?? [process.cwd()]).map((r) => resolve(r));
-  const concurrency = options.concurrency ?? 1;
-  const pool = new Piscina({ filename: compiledWorker('orchestration/job-worker'), minThreads: 0, maxThreads: concurrency, idleTimeout: 1000 });
-  const running = new Map<string, { job: TrainingJob; abort: AbortController }>();
-  let stopping = false;
+/** What the job processor of one worker process shares across its jobs. */
+interface WorkerContext {
+  roots: string[];
+  /** The `melbook.worker` tag: name, host and pid. */
+  tag: string;
+  pool: Piscina;
+  /** Jobs in progress, so a stop can abort them. */
+  running: Map<string, AbortController>;
+  log: (line: string) => void;
+}
 
-  const processor = async (bull: Job, token?: string): Promise<JobResult> => {
+/**
+ * BullMQ's processor for one job: refuse it (never retried) unless the guard accepts it, train
+ * it on a pool thread, and when the worker stops mid-job, end its run KILLED and hand the job back.
+ */
+function jobProcessor(c: WorkerContext): (bull: Job, token?: string) => Promise<JobResult> {
+  return async (bull, token) => {
     let accepted: ReturnType<typeof acceptJob>;
     try {
-      accepted = acceptJob(bull.data, { roots });
+      accepted = acceptJob(bull.data, { roots: c.roots });
     } catch (e) {
-      log(`job ${bull.id} refused: ${(e as Error).message}`);
+      c.log(`job ${bull.id} refused: ${(e as Error).message}`);
       throw new UnrecoverableError((e as Error).message);
     }
     const { job, config } = accepted;
-    const tagged: TrainingJob = { ...job, config, overrides: withoutPathOverrides(job.overrides), run: { ...job.run, tags: { ...job.run.tags, [WORKER_TAG]: tag } } };
+    const tagged: TrainingJob = { ...job, config, overrides: withoutPathOverrides(job.overrides), run: { ...job.run, tags: { ...job.run.tags, [WORKER_TAG]: c.tag } } };
     const abort = new AbortController();
-    running.set(job.id, { job: tagged, abort });
-    await bull.updateProgress({ worker: tag } satisfies JobProgress);
-    log(`job ${job.id} started: ${job.run.runName} (attempt ${bull.attemptsMade + 1})`);
+    c.running.set(job.id, abort);
+    await bull.updateProgress({ worker: c.tag } satisfies JobProgress);
+    c.log(`job ${job.id} started: ${job.run.runName} (attempt ${bull.attemptsMade + 1})`);
     try {
-      const task: JobWorkerTask = { job: tagged, label: job.run.runName };
-      const result = await runOnPool(pool, task, abort.signal);
-      log(`job ${job.id} finished: run ${result.runId}, test accuracy ${(100 * result.accuracy).toFixed(1)} %`);
+      const result = await runOnPool(c.pool, { job: tagged, label: job.run.runName }, abort.signal);
+      c.log(`job ${job.id} finished: run ${result.runId}, test accuracy ${(100 * result.accuracy).toFixed(1)} %`);
       return result;
     } catch (e) {
       if (abort.signal.aborted) {
         const ended = await endRunsOfJob(tagged, 'KILLED');
         await bull.moveToWait(token);
-        log(`job ${job.id} handed back to the queue (run${ended.length === 1 ? '' : 's'} ${ended.join(', ') || 'none'} ended KILLED)`);
+        c.log(`job ${job.id} handed back to the queue (run${ended.length === 1 ? '' : 's'} ${ended.join(', ') || 'none'} ended KILLED)`);
         throw new WaitingError();
       }
-      log(`job ${job.id} failed: ${(e as Error).message}`);
+      c.log(`job ${job.id} failed: ${(e as Error).message}`);
       if (isPermanent(e)) throw new UnrecoverableError((e as Error).message);
       throw e;
     } finally {
-      running.delete(job.id);
+      c.running.delete(job.id);
     }
   };
+}
 
-  const worker = new Worker(TRAINING_QUEUE, processor, {
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<RunningWorker> {
+  const target = await checkQueueReachable(options.url);
+  const log = options.log ?? ((l: string) => console.log(l));
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const roots = (options.roots ?? [process.cwd()]).map((r) => resolve(r));
+  const concurrency = options.concurrency ?? 1;
+  const pool = new Piscina({ filename: compiledWorker('orchestration/job-worker'), minThreads: 0, maxThreads: concurrency, idleTimeout: 1000 });
+  const context: WorkerContext = { roots, tag: `${name} (${hostname()} pid ${process.pid})`, pool, running: new Map(), log };
+  const worker = new Worker(TRAINING_QUEUE, jobProcessor(context), {
     connection: connectionOptions(target),
     concurrency,
     name,
@@ -114,24 +127,20 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
   worker.on('error', (e) => log(`worker ${name}: ${redactError(e.message, target)}`));
   await worker.waitUntilReady();
   log(`worker ${name} waiting for jobs on ${target.display} (queue ${TRAINING_QUEUE}, ${concurrency} at a time, roots ${roots.join(', ')})`);
-
-  let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => { resolveStopped = r; });
-  return {
-    name,
-    stopped,
-    async stop() {
-      if (stopping) return stopped;
-      stopping = true;
-      log(`worker ${name} stopping: ${running.size} job(s) handed back to the queue`);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log(`worker ${name} stopping: ${context.running.size} job(s) handed back to the queue`);
       const closing = worker.close();
-      for (const { abort } of running.values()) abort.abort();
+      for (const abort of context.running.values()) abort.abort();
       await closing;
       await pool.destroy();
-      resolveStopped();
-      return stopped;
-    },
+    })();
+    return stopping;
   };
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  return { name, stopped, stop: () => stop().then(resolveStopped) };
 }
 
 /** The guard already put absolute, checked paths into the config; overrides must not undo them. */

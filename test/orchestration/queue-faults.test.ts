@@ -195,3 +195,35 @@ test('Ctrl-C on the dispatcher removes its waiting jobs and ends the parent KILL
     cleanup();
   }
 });
+
+test('Redis restarting empty mid-run: the dispatcher puts the lost jobs back and no job trains twice to FINISHED', { timeout: 180_000 }, async (t) => {
+  if (!redisAvailable(t)) return;
+  const port = await freePort();
+  let redis = await startRedis({}, port);
+  const { work, corpus, cleanup } = workspace(3);
+  const procs: Proc[] = [];
+  try {
+    const worker = melbook(['worker', '--queue', redis.url, '--name', 'w', '--root', work, '--root', corpus], work);
+    procs.push(worker);
+    await until('the worker', () => worker.out.some((l) => /waiting for jobs/.test(l)), 30_000);
+    const dispatcher = melbook(['evaluate', '--loso', '-c', 'config.yaml', '--queue', redis.url], work);
+    procs.push(dispatcher);
+    await until('an epoch', () => worker.out.some((l) => /epoch 1\/3/.test(l)), 120_000);
+    await redis.stop();
+    redis = await startRedis({}, port);
+    assert.equal(await dispatcher.exited, 0, dispatcher.out.join('\n'));
+    assert.ok(dispatcher.out.some((l) => /gone from the queue .*adding it again/.test(l)), dispatcher.out.join('\n'));
+    const tracker = new Tracker({ root: join(work, 'runs'), gitCommit: null });
+    const runs = await tracker.listRuns('q');
+    const children = runs.filter((r) => r.data.tags['mlflow.parentRunId']);
+    const finished = children.filter((r) => r.info.status === 'FINISHED');
+    assert.deepEqual(finished.map((r) => r.data.tags['melbook.loso.speaker']).sort(), ['ann', 'bob'], 'one FINISHED run per fold');
+    assert.equal(new Set(finished.map((r) => r.data.tags['melbook.job'])).size, 2);
+    assert.equal(children.filter((r) => r.info.status === 'RUNNING').length, 0);
+  } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await redis.stop();
+    cleanup();
+  }
+});
