@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale`: the same small leave-one-speaker-out (3 FSDD speakers, takes 0-19 of
+ * `npm run bench:scale`: the same small leave-one-speaker-out (4 FSDD speakers, takes 0-19 of
  * each digit, the seed network, 2 epochs) run four ways, wall time from dispatch to the parent's
  * aggregate, features cached beforehand so only training is timed:
  *   local executor, 1 fold at a time (`--jobs 1`) | local, 2 threads (`--jobs 2`)
@@ -18,7 +18,7 @@ import { startRedis } from '../test/helpers/redis-server';
 
 const BIN = resolve(REPO, 'bin/melbook.js');
 const REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 3);
-const SPEAKERS = ['george', 'jackson', 'lucas'];
+const SPEAKERS = ['george', 'jackson', 'lucas', 'nicolas'];
 
 function melbook(args: string[], cwd: string): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
