@@ -85,7 +85,8 @@ export const DatasetMetadataSchema = z
     audio: AudioSettingsSchema,
     /**
      * Absolute path of the recordings folder preprocess read; entry ids are relative to it. Lets
-     * notebooks find a clip's audio whatever folder they run in. Absent in older feature folders.
+     * notebooks find a clip's audio whatever folder they run in. Optional: without it a clip is
+     * found only through its manifest `source`, relative to the folder preprocess ran in.
      */
     recordingsDir: z.string().optional(),
     /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */

@@ -52,7 +52,7 @@ export interface MelSpectrogramOptions {
 /**
  * The defaults of `MelSpectrogramOptions`, declared once: the resolver and the YAML schema
  * (config/schema.ts) both read them. They are the PyTorch yardstick's settings
- * (/work/shared/bench/torch_fsdd.py). fMaxHz defaults to sampleRateHz / 2, winLength to nFft.
+ * (`../shared/bench/torch_fsdd.py` next to the repository). fMaxHz defaults to sampleRateHz / 2, winLength to nFft.
  */
 export const MEL_DEFAULTS = {
   sampleRateHz: 8000,
