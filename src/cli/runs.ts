@@ -26,18 +26,21 @@ export function registerRunsCommand(program: Command, run: RunTask): void {
     .command('compare')
     .description('params and metrics of runs side by side (differences marked *)')
     .argument('<run-ids...>', 'run ids')
-    .option('--root <dir>', 'tracking root', 'runs')
-    .action((ids, opts) => run(() => compareCommand(ids, opts)));
+    .option('--root <dir>', 'tracking root (default: runs)')
+    .action((ids, _opts, cmd: Command) => run(() => compareCommand(ids, cmd.optsWithGlobals())));
   runs
     .command('end')
     .description('end a RUNNING run whose process died (shown DEAD? by melbook runs)')
     .argument('<run-id>', 'run id')
-    .option('--root <dir>', 'tracking root', 'runs')
+    .option('--root <dir>', 'tracking root (default: runs)')
     .addOption(new Option('--status <status>', 'status to end it with').choices(END_STATUSES).default('KILLED'))
     .option('--force', 'end it even if its process still looks alive')
-    .option('--stale-after <seconds>', 'heartbeat age after which its process counts as gone', String(DEFAULT_STALE_AFTER_S))
-    .action((id, opts) => run(() => endCommand(id, opts)));
+    .option('--stale-after <seconds>', `heartbeat age after which its process counts as gone (default: ${DEFAULT_STALE_AFTER_S})`)
+    .action((id, _opts, cmd: Command) => run(() => endCommand(id, cmd.optsWithGlobals())));
 }
+// The sub-commands read their options with optsWithGlobals and set no defaults of their own:
+// commander hands `--root` to `runs` when it follows the sub-command (`runs end ID --root r`), so
+// the value must be looked up in both places and a local default would hide the parent's.
 
 export interface RunsCommandOptions {
   root: string;
