@@ -65,8 +65,8 @@ export { readBundleMetadata, type BundleMetadata } from './train/bundle';
 // Tracking
 export {
   Tracker, RunHandle, withRun, FileStore, ParamChangedError, RUN_STATUSES, MLFLOW_TAGS,
-  formatRunsTable, formatRunsComparison,
-  type TrackerOptions, type StartRunOptions, type WithRunOptions, type Run, type RunInfo, type RunData,
+  formatRunsTable, formatRunsComparison, LIVENESS_TAGS, runLiveness, localProbe,
+  type Liveness, type LivenessProbe, type HeartbeatOptions, type TrackerOptions, type StartRunOptions, type WithRunOptions, type Run, type RunInfo, type RunData,
   type Metric, type RunStatus, type TrackingStore, type Experiment,
 } from './tracking';
 

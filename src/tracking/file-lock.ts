@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { TrackingError } from '../errors';
+import { pidAlive } from './liveness';
 
 /** The lock file at a tracking root around experiment creation (a file: MLflow lists only folders). */
 export const EXPERIMENTS_LOCK = '.experiments.lock';
@@ -58,17 +59,8 @@ async function isStale(file: string, staleMs: number): Promise<boolean> {
     const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
     if (Date.now() - stat.mtimeMs > staleMs) return true;
     const { pid, host } = JSON.parse(text) as { pid: number; host: string };
-    return host === hostname() && !alive(pid);
+    return host === hostname() && !pidAlive(pid);
   } catch {
     return false; // removed meanwhile, or caught half-written: try again
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,6 +2,7 @@
  * Plain-text views of runs for the `melbook runs` commands. Pure: runs in, string out.
  * Times are shown in UTC (`2024-05-01 12:00:00`), numbers with 4 significant digits.
  */
+import { DEAD_STATUS, type Liveness } from './liveness';
 import type { Run } from './store';
 
 /** Cell shown for a param or metric a run does not have. */
@@ -11,20 +12,68 @@ export const DIFF_MARK = '*';
 
 /**
  * One line per run: id, name, status, start (UTC) and the latest value of each metric in
- * `metricKeys` (default: every metric key of the runs, sorted).
+ * `metricKeys` (default: every metric key of the runs, sorted). With `liveness` (one per run, in
+ * the same order), a run judged dead shows `DEAD?` as its status and its reason in a last
+ * column `why`, present only when some run is dead.
  */
-export function formatRunsTable(runs: Run[], metricKeys?: string[]): string {
+export function formatRunsTable(runs: Run[], metricKeys?: string[], liveness?: Liveness[]): string {
   if (runs.length === 0) return '(no runs)\n';
   const keys = metricKeys ?? [...new Set(runs.flatMap((r) => Object.keys(r.data.metrics)))].sort();
-  const header = ['run id', 'name', 'status', 'start (UTC)', ...keys];
-  const rows = runs.map((r) => [
+  const anyDead = liveness?.some((l) => l.dead) ?? false;
+  const header = ['run id', 'name', 'status', 'start (UTC)', ...keys, ...(anyDead ? ['why'] : [])];
+  const rows = runs.map((r, i) => [
     r.info.runId,
     r.info.runName,
-    r.info.status,
+    shownStatus(r, liveness?.[i]),
     formatTime(r.info.startTime),
     ...keys.map((k) => (k in r.data.metrics ? formatNumber(r.data.metrics[k].value) : MISSING)),
+    ...(anyDead ? [liveness?.[i]?.reason ?? ''] : []),
   ]);
   return renderTable([header, ...rows], 1);
+}
+
+/** The status `melbook runs` shows: the stored one, or `DEAD?` for a RUNNING run judged dead. */
+export function shownStatus(run: Run, liveness?: Liveness): string {
+  return liveness?.dead ? DEAD_STATUS : run.info.status;
+}
+
+/** One run as `melbook runs --json` prints it. Times in ms since the Unix epoch, as MLflow's. */
+export interface RunJson {
+  id: string;
+  name: string;
+  experimentId: string;
+  /** Experiment name; null if the experiment is not among those passed. */
+  experiment: string | null;
+  /** Stored status: RUNNING, SCHEDULED, FINISHED, FAILED or KILLED. */
+  status: string;
+  /** What the table shows: `status`, or `DEAD?` for a RUNNING run judged dead. */
+  shownStatus: string;
+  /** Why the run is judged dead; null when it is not. */
+  reason: string | null;
+  startTime: number;
+  endTime: number | null;
+  params: Record<string, string>;
+  /** Latest value of each metric (JSON has no NaN or Infinity: those become null). */
+  metrics: Record<string, number | null>;
+  tags: Record<string, string>;
+}
+
+/** Runs (and their liveness, same order) as plain objects for `JSON.stringify`. */
+export function runsToJson(runs: Run[], liveness: Liveness[], experimentNames: ReadonlyMap<string, string>): RunJson[] {
+  return runs.map((r, i) => ({
+    id: r.info.runId,
+    name: r.info.runName,
+    experimentId: r.info.experimentId,
+    experiment: experimentNames.get(r.info.experimentId) ?? null,
+    status: r.info.status,
+    shownStatus: shownStatus(r, liveness[i]),
+    reason: liveness[i]?.reason ?? null,
+    startTime: r.info.startTime,
+    endTime: r.info.endTime,
+    params: { ...r.data.params },
+    metrics: Object.fromEntries(Object.entries(r.data.metrics).map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : null])),
+    tags: { ...r.data.tags },
+  }));
 }
 
 /**

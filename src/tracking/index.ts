@@ -28,4 +28,6 @@ export { storePath, validateRunId, validateExperimentId, validateKey, validateAr
 export { runInfoToYaml, experimentToYaml, parseRunMeta, parseExperimentMeta } from './yaml-meta';
 export { dumpFlatMapping, type YamlValue } from './yaml-emit';
 export { pythonFloatRepr, pythonStr, type LoggableValue } from './values';
-export { formatRunsTable, formatRunsComparison, formatNumber, formatTime, formatDuration } from './format';
+export { formatRunsTable, formatRunsComparison, formatNumber, formatTime, formatDuration, shownStatus, runsToJson, type RunJson } from './format';
+export { LIVENESS_TAGS, Heartbeat, livenessTags, resolveHeartbeatOptions, type HeartbeatOptions, type ResolvedHeartbeatOptions } from './heartbeat';
+export { runLiveness, pidAlive, localProbe, ageText, DEFAULT_STALE_AFTER_S, DEAD_STATUS, type Liveness, type LivenessProbe } from './liveness';

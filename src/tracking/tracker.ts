@@ -3,7 +3,8 @@
  * (after MLflow's fluent API and `MlflowClient`): it fills in the context tags MLflow records
  * (`mlflow.user`, `mlflow.source.*`, `mlflow.source.git.commit`, `mlflow.parentRunId`), turns
  * values into text as MLflow's Python does, and batches. `withRun` ends a run FINISHED, FAILED
- * (with the error recorded) or KILLED (on SIGINT or SIGTERM).
+ * (with the error recorded) or KILLED (on SIGINT or SIGTERM). A run it starts carries its host,
+ * pid and a heartbeat (heartbeat.ts), so a run whose process died can be told apart.
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -11,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TrackingError } from '../errors';
 import { FileStore } from './file-store';
+import { Heartbeat, livenessTags, resolveHeartbeatOptions, type HeartbeatOptions, type ResolvedHeartbeatOptions } from './heartbeat';
 import { LIMITS } from './limits';
 import { artifactPathIn } from './paths';
 import { ERROR_ARTIFACT, ERROR_TAG, MLFLOW_TAGS, type Metric, type Run, type RunInfo, type RunStatus, type RunTag, type TrackingStore } from './store';
@@ -31,6 +33,12 @@ export interface TrackerOptions {
   gitCommit?: string | null;
   /** Folder whose git commit is recorded. Default the working directory. */
   gitDir?: string;
+  /**
+   * Tags `melbook.host`, `melbook.pid` and `melbook.heartbeat` on each run started, the heartbeat
+   * refreshed while it runs (see HeartbeatOptions; default every 60 s). `false` leaves them out,
+   * for a store that must hold exactly what MLflow would write.
+   */
+  heartbeat?: HeartbeatOptions | false;
 }
 
 interface ResolvedTrackerOptions {
@@ -40,6 +48,7 @@ interface ResolvedTrackerOptions {
   sourceName: string;
   gitCommit: string | null | undefined;
   gitDir: string;
+  heartbeat: ResolvedHeartbeatOptions | false;
 }
 
 export interface StartRunOptions {
@@ -68,6 +77,7 @@ export class Tracker {
       sourceName: options.sourceName ?? process.argv[1] ?? 'melbook',
       gitCommit: options.gitCommit,
       gitDir: options.gitDir ?? process.cwd(),
+      heartbeat: options.heartbeat === false ? false : resolveHeartbeatOptions(options.heartbeat),
     };
   }
 
@@ -89,10 +99,12 @@ export class Tracker {
 
   async startRun(options: StartRunOptions = {}): Promise<RunHandle> {
     const experimentId = await this.getOrCreateExperiment(options.experimentName ?? 'Default');
+    const startTime = this.opts.now();
     const tags: Record<string, string> = {
       [MLFLOW_TAGS.user]: this.opts.user,
       [MLFLOW_TAGS.sourceName]: this.opts.sourceName,
       [MLFLOW_TAGS.sourceType]: 'LOCAL',
+      ...(this.opts.heartbeat ? livenessTags(startTime) : {}),
     };
     const commit = await this.detectGitCommit();
     if (commit) tags[MLFLOW_TAGS.gitCommit] = commit;
@@ -104,11 +116,11 @@ export class Tracker {
     const info = await this.store.createRun({
       experimentId,
       userId: this.opts.user,
-      startTime: this.opts.now(),
+      startTime,
       runName: options.runName,
       tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
     });
-    return new RunHandle(this.store, info, this.opts.now);
+    return new RunHandle(this.store, info, this.opts.now, this.opts.heartbeat || undefined);
   }
 
   getRun(runId: string): Promise<Run> {
@@ -136,7 +148,22 @@ export class Tracker {
     const run = await this.store.getRun(runId);
     if (run.info.status === 'FINISHED') throw new TrackingError(`run ${runId} is FINISHED: nothing to resume; start a new run instead`);
     const info = run.info.status === 'RUNNING' ? run.info : await this.store.updateRunInfo(runId, 'RUNNING', null);
-    return new RunHandle(this.store, info, this.opts.now);
+    // The run now lives in this process: its host, pid and heartbeat say so, or `melbook runs` would call it dead.
+    if (this.opts.heartbeat) await this.store.logBatch(runId, [], [], Object.entries(livenessTags(this.opts.now())).map(([key, value]) => ({ key, value })));
+    return new RunHandle(this.store, info, this.opts.now, this.opts.heartbeat || undefined);
+  }
+
+  /**
+   * Ends a RUNNING run from outside the process that started it (a process that died left it
+   * RUNNING): `status` (default KILLED) at the current time. A TrackingError if it has ended.
+   */
+  async endRunById(runId: string, status: RunStatus = 'KILLED'): Promise<RunInfo> {
+    const run = await this.store.getRun(runId);
+    if (run.info.status !== 'RUNNING') {
+      const ended = run.info.endTime === null ? '' : ` at ${new Date(run.info.endTime).toISOString()}`;
+      throw new TrackingError(`run ${runId} already ended ${run.info.status}${ended}; only a RUNNING run can be ended`);
+    }
+    return new RunHandle(this.store, run.info, this.opts.now).endRun(status);
   }
 
   /** Runs of one experiment (by name), or of every experiment, newest first. */
@@ -162,12 +189,16 @@ export class Tracker {
 /** An active run: every logging call goes to the store as one `logBatch`. */
 export class RunHandle {
   private current: RunInfo;
+  private heartbeat: Heartbeat | undefined;
+  /** With `heartbeat`, this handle keeps the run's heartbeat tag fresh until `endRun`. */
   constructor(
     readonly store: TrackingStore,
     info: RunInfo,
     private readonly now: () => number,
+    heartbeat?: ResolvedHeartbeatOptions,
   ) {
     this.current = info;
+    if (heartbeat) this.heartbeat = new Heartbeat(info.runId, (tags) => store.logBatch(info.runId, [], [], tags), now, heartbeat, info.startTime);
   }
 
   get runId(): string {
@@ -201,6 +232,7 @@ export class RunHandle {
     const ts = timestamp ?? this.now();
     const all: Metric[] = Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp: ts }));
     for (const chunk of chunks(all, LIMITS.metricsPerBatch)) await this.store.logBatch(this.runId, chunk, [], []);
+    await this.heartbeat?.touch(); // each epoch logs metrics, so each epoch shows life
   }
 
   setTag(key: string, value: LoggableValue): Promise<void> {
@@ -258,6 +290,8 @@ export class RunHandle {
 
   /** Ends the run with `status` (default FINISHED) at the current time. */
   async endRun(status: RunStatus = 'FINISHED'): Promise<RunInfo> {
+    await this.heartbeat?.stop();
+    this.heartbeat = undefined;
     this.current = await this.store.updateRunInfo(this.runId, status, this.now());
     return this.current;
   }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FileStore, MLFLOW_TAGS, Tracker } from '../../src/tracking';
+import { FileStore, LIVENESS_TAGS, MLFLOW_TAGS, Tracker } from '../../src/tracking';
 import { tempDir } from './helpers';
 
 test('each logged metric value is one "timestamp value step" line, in logging order', async () => {
@@ -55,6 +56,9 @@ test('getRun reads back info, params, tags and metrics, and listRuns lists an ex
     [MLFLOW_TAGS.sourceName]: 'train.ts',
     [MLFLOW_TAGS.sourceType]: 'LOCAL',
     [MLFLOW_TAGS.gitCommit]: 'c0ffee'.padEnd(40, '0'),
+    [LIVENESS_TAGS.host]: hostname(),
+    [LIVENESS_TAGS.pid]: String(process.pid),
+    [LIVENESS_TAGS.heartbeat]: '1000',
   });
   assert.deepEqual((await tracker.listRuns('fsdd')).map((r) => r.info.runId), [second.runId, first.runId]);
   assert.equal((await tracker.getRun(second.runId)).info.endTime, null);
