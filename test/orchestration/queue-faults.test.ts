@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import { melbook, until, type MelbookProcess as Proc } from '../helpers/melbook-process';
 import { startRedis, redisAvailable, freePort } from '../helpers/redis-server';
 import { toneCorpus } from '../helpers/corpus';
 import { Tracker } from '../../src/tracking/tracker';
@@ -18,27 +18,6 @@ import { TRAINING_QUEUE } from '../../src/orchestration/queue';
 import { parseQueueUrl } from '../../src/orchestration/queue-url';
 import { trainingJob } from '../../src/orchestration/job';
 import { pipelineConfig } from '../../src/config/pipeline';
-
-const BIN = resolve(__dirname, '../../bin/melbook.js');
-
-interface Proc { child: ChildProcess; out: string[]; exited: Promise<number | null> }
-
-function melbook(args: string[], cwd: string): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, MELBOOK_BACKEND: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const collect = (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  return { child, out, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function workspace(epochs: number): { work: string; corpus: string; cleanup: () => void } {
   const work = mkdtempSync(join(tmpdir(), 'melbook-queue-'));

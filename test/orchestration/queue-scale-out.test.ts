@@ -6,35 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { melbook, until, type MelbookProcess as Proc } from '../helpers/melbook-process';
 import { startRedis, redisAvailable } from '../helpers/redis-server';
 import { toneCorpus } from '../helpers/corpus';
 import { Tracker } from '../../src/tracking/tracker';
-
-const BIN = resolve(__dirname, '../../bin/melbook.js');
-
-interface Proc { child: ChildProcess; out: string[]; exited: Promise<number | null> }
-
-function melbook(args: string[], cwd: string): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, MELBOOK_BACKEND: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const collect = (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out, exited };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function configYaml(corpus: string): string {
   return [
