@@ -2,7 +2,7 @@
  * A folder of labelled wavs outside the dataset (another microphone, other voices) to score a
  * trained model on. Its files are named as the config's `data.layout` says (`data.pattern` or
  * one folder per class), parsed by the same code as the dataset (labels.ts), and grouped for a
- * per-voice table: by speaker when the names give one, else by sub-folder.
+ * per-voice table: by speaker when `data.pattern` gives one, else by sub-folder.
  */
 import { basename, resolve } from 'node:path';
 import { listWavFiles, parseClips, type ClipSource, type LabelOptions } from './labels';
@@ -10,7 +10,7 @@ import { ExternalSetError } from '../errors';
 
 /** One clip of an external set with the group its accuracy is reported under. */
 export interface ExternalClip extends ClipSource {
-  /** Speaker (pattern `speaker` group, or a speaker read from the file name), else sub-folder. */
+  /** Speaker (the pattern's `speaker` group), else the sub-folder. */
   group: string;
 }
 
@@ -44,7 +44,8 @@ export function listExternalClips(dir: string, labels: LabelOptions): ExternalSe
     const more = rejected.length > LISTED ? [`  and ${rejected.length - LISTED} more`] : [];
     throw new ExternalSetError(dir, 'unlabelled', [`${rejected.length} of ${files.length} files have no label; ${howToName(labels)}:`, ...listed, ...more].join('\n'));
   }
-  const bySpeaker = clips.every((c) => c.speaker !== 'unknown');
+  // The folders layout's speaker is a guess from the file name: its groups are folders.
+  const bySpeaker = labels.layout === 'pattern' && clips.every((c) => c.speaker !== 'unknown');
   return {
     dir,
     groupBy: bySpeaker ? 'speaker' : 'folder',
