@@ -110,9 +110,10 @@ export async function evaluateExternal(options: EvaluateExternalOptions): Promis
   const modelDirs = options.ensemble?.length
     ? await modelDirsOf(tracker, options.ensemble)
     : [await findTrainedModel({ tracker, experiment: config.tracking.experiment, runId: options.runId })];
-  listExternalClips(options.dir, config.data);
+  const set = listExternalClips(options.dir, config.data);
   const ensemble = await Ensemble.load(modelDirs);
   try {
+    checkExternalLabels(set, ensemble.classNames);
     const tags = { 'melbook.mode': 'external', ...(options.ensemble?.length ? { 'melbook.ensemble': options.ensemble.join(' ') } : {}) };
     const runName = config.tracking.runName ?? `external-${externalSetName(options.dir)}-${new Date().toISOString().slice(0, 19)}`;
     return await withRun(tracker, { experimentName: config.tracking.experiment, runName, tags }, async (run) => {
