@@ -84,6 +84,14 @@ export async function scoreExternalSets(run: RunHandle, modelDir: string, config
   }
 }
 
+/**
+ * Check the config's `evaluation.external` folders against the classes a model will have, so a
+ * bad folder stops `melbook train` before it trains rather than after.
+ */
+export function checkExternalSets(config: Pick<PipelineConfig, 'data' | 'evaluation'>, classNames: readonly string[]): void {
+  for (const dir of config.evaluation.external) checkExternalLabels(listExternalClips(dir, config.data), classNames);
+}
+
 export interface EvaluateExternalOptions {
   /** Labels (data.layout, pattern), tracking, default speed factors. */
   config: PipelineConfig;

@@ -6,7 +6,7 @@
  */
 import { preprocess } from './preprocess';
 import { findTrainedModel } from './find-model';
-import { scoreExternalSets, type ExternalEvaluation } from './evaluate-external';
+import { checkExternalSets, scoreExternalSets, type ExternalEvaluation } from './evaluate-external';
 import { AudioDataset } from '../data/dataset';
 import { useBackend } from '../train/train';
 import { Predictor } from '../train/predict';
@@ -47,6 +47,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   // The model is found before a run starts: a wrong id leaves no FAILED run behind.
   const modelDir = await findTrainedModel({ tracker, experiment: config.tracking.experiment, modelDir: options.modelDir, runId: options.runId });
   const dataset = options.dataset ?? AudioDataset.fromPreprocess(await preprocess({ ...config }));
+  checkExternalSets(config, dataset.classNames);
   const body = (run: RunHandle) => scoreInRun(run, { config, modelDir, dataset, log });
   if (options.run) return body(options.run);
   const runName = config.tracking.runName ?? `evaluate-${new Date().toISOString().slice(0, 19)}`;

@@ -10,7 +10,7 @@ import { preprocess, type PreprocessResult } from './preprocess';
 import { AudioDataset } from '../data/dataset';
 import { train, type TrainResult } from '../train/train';
 import { evaluateModel, logEvaluation, formatEvaluation, type Evaluation } from '../train/evaluate';
-import { scoreExternalSets, type ExternalEvaluation } from './evaluate-external';
+import { checkExternalSets, scoreExternalSets, type ExternalEvaluation } from './evaluate-external';
 import { Tracker, withRun } from '../tracking/tracker';
 import { disposeModel } from '../model/model';
 import type { PipelineConfig } from '../config/pipeline';
@@ -48,6 +48,7 @@ export async function trainStage(options: TrainStageOptions): Promise<TrainStage
   const log = options.log ?? ((l: string) => console.log(l));
   const prep = await preprocess({ ...config });
   log(`features: ${prep.featureDir} (${prep.written} written, ${prep.reused} reused, ${prep.skipped.length} skipped)`);
+  checkExternalSets(config, prep.metadata.classNames);
   const tracker = new Tracker({ root: config.tracking.root });
   const runOptions = { experimentName: config.tracking.experiment, runName: config.tracking.runName, tags: options.tags, parentRunId: options.parentRunId, continueRunId: options.continueRunId };
   return withRun(tracker, runOptions, async (run) => {

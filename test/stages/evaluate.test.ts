@@ -133,6 +133,8 @@ test('a label the model does not know, an empty folder and unlabelled files are 
   await assert.rejects(evaluateExternal({ config: config(5), dir: empty, log: quiet }), /ext-empty: no \.wav files in this folder or its sub-folders; name each clip to match data\.pattern/);
   writeFileSync(join(unknown, 'take1.wav'), encodeWav(tone, 8000));
   await assert.rejects(evaluateExternal({ config: config(5), dir: unknown, log: quiet }), /1 of 3 files have no label[\s\S]*take1\.wav: file name does not match data\.pattern/);
+  // In the config, the same folder stops melbook train before it trains.
+  await assert.rejects(trainStage({ config: config(5, { evaluation: { external: [unknown] } }), log: quiet }), (err: unknown) => err instanceof ExternalSetError && err.kind === 'unlabelled');
   assert.equal((await tracker().listRuns('evalx')).length, before);
 });
 
