@@ -138,7 +138,7 @@ test('a label the model does not know, an empty folder and unlabelled files are 
   assert.equal((await tracker().listRuns('evalx')).length, before);
 });
 
-test('melbook evaluate --run RUN_ID evaluates that run\'s model on the test split in a new run', { timeout: 120_000 }, async () => {
+test('melbook evaluate --run RUN_ID evaluates that run\'s model on the test split in a new run, and --external DIR scores a folder', { timeout: 120_000 }, async () => {
   const c = config(5);
   const yaml = JSON.stringify({ data: c.data, split: c.split, preprocess: { dir: c.preprocess.dir, workers: 1 }, model: c.model, training: { epochs: 2, backend: 'cpu', batchSize: 16 }, tracking: c.tracking });
   writeFileSync(join(work, 'c.yaml'), yaml);
@@ -148,6 +148,12 @@ test('melbook evaluate --run RUN_ID evaluates that run\'s model on the test spli
   assert.match(r.stdout, new RegExp(`test: accuracy ${(100 * first.evaluation.accuracy).toFixed(1)} % on ${first.evaluation.count} clips`));
   const evaluated = (await tracker().listRuns('evalx')).find((x) => x.data.params['evaluate.run'] === first.runId && x.data.params['evaluate.config'] === 'c.yaml');
   assert.equal(evaluated?.data.tags['melbook.mode'], 'evaluate');
+  const external = spawnSync(process.execPath, [bin, 'evaluate', '--config', 'c.yaml', '--external', patternSet, '--ensemble', `${first.runId},${second.runId}`], { cwd: work, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  assert.equal(external.status, 0, external.stderr);
+  assert.match(external.stdout, /external .*ext-pattern: accuracy [\d.]+ % on \d+ clips, macro F1 [\d.]+; per speaker:\n {2}ann /);
+  const empty = spawnSync(process.execPath, [bin, 'evaluate', '--config', 'c.yaml', '--external', join(work, 'ext-empty')], { cwd: work, encoding: 'utf8' });
+  assert.equal(empty.status, 1);
+  assert.match(empty.stderr, /ext-empty: no \.wav files/);
   const bad = spawnSync(process.execPath, [bin, 'evaluate', '--config', 'c.yaml', '--run', first.runId, '--loso'], { cwd: work, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--run takes one training run/);
