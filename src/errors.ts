@@ -66,6 +66,20 @@ export class LabelError extends MelbookError {
   }
 }
 
+/**
+ * A folder given to score a model on (`melbook evaluate --external`, `evaluation.external`) that
+ * cannot be scored as it is: `reason` says which of its files are at fault and the fix.
+ */
+export class ExternalSetError extends MelbookError {
+  readonly dir: string;
+  readonly kind: 'missing' | 'empty' | 'unlabelled' | 'unknown-label';
+  constructor(dir: string, kind: ExternalSetError['kind'], reason: string, options?: { cause?: unknown }) {
+    super(`${dir}: ${reason}`, options);
+    this.dir = dir;
+    this.kind = kind;
+  }
+}
+
 /** A malformed or unsupported .npy file. */
 export class NpyFormatError extends MelbookError {
   readonly file: string;

@@ -6,7 +6,7 @@
 // Errors
 export {
   MelbookError, ConfigError, AudioDecodeError, LabelError, NpyFormatError, TrackingError,
-  ModelSpecError, NotebookExecutionError, NotebookFormatError, KernelError, FetchError, StaleFileError, StaleMetadataError, StaleBundleError,
+  ModelSpecError, NotebookExecutionError, NotebookFormatError, KernelError, FetchError, StaleFileError, StaleMetadataError, StaleBundleError, ExternalSetError,
 } from './errors';
 
 // Configuration
@@ -111,6 +111,10 @@ export type { Executor, JobEvents } from './orchestration/executor';
 
 // Evaluating tracked runs: ensembles, leave-one-speaker-out summaries
 export { evaluateEnsemble, formatEnsemble, type EnsembleOptions, type EnsembleResult, type EnsembleFold } from './stages/evaluate-ensemble';
+export { evaluateRun, type EvaluateRunOptions, type EvaluateRunResult } from './stages/evaluate';
+export { evaluateExternal, scoreExternal, formatExternal, type EvaluateExternalOptions, type ExternalEvaluation, type Classifier } from './stages/evaluate-external';
+export { findTrainedModel, type FindModelOptions } from './stages/find-model';
+export { listExternalClips, checkExternalLabels, type ExternalSet, type ExternalClip } from './data/external';
 export { summarizeFolds, listLosoRuns, losoSummary, losoTableRows, showLosoRuns, type LosoSummary } from './stages/loso-report';
 
 // Augmentation, silence trimming, deltas and per-utterance normalisation

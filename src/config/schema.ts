@@ -227,6 +227,12 @@ export const EvaluationSchema = z
       .array(z.number().int().nonnegative())
       .default([])
       .refine((seeds) => new Set(seeds).size === seeds.length, { message: 'each seed at most once: two runs with one seed are the same model' }),
+    /**
+     * Folders of labelled wavs outside the dataset (named by `data.layout` and `data.pattern`
+     * or `data.folderPattern`), scored by `melbook train` after the test split and by the
+     * evaluate notebook, as `melbook evaluate --external DIR` does. Default [].
+     */
+    external: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

@@ -42,6 +42,7 @@ export function resolveConfigPaths(config: PipelineConfig, projectRoot: string):
     data: { ...config.data, recordings: abs(config.data.recordings) },
     preprocess: { ...config.preprocess, dir: abs(config.preprocess.dir) },
     tracking: { ...config.tracking, root: abs(config.tracking.root) },
+    evaluation: { ...config.evaluation, external: config.evaluation.external.map(abs) },
   };
 }
 

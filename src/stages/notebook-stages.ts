@@ -10,9 +10,10 @@ import { preprocess, featureKeyFor, type PreprocessResult } from './preprocess';
 import type { StageContext } from './context';
 import { AudioDataset } from '../data/dataset';
 import { createProgress } from '../progress';
-import { train, useBackend, flatten, type TrainResult } from '../train/train';
-import { evaluateModel, logEvaluation, type Evaluation } from '../train/evaluate';
-import { Predictor } from '../train/predict';
+import { train, flatten, type TrainResult } from '../train/train';
+import type { Evaluation } from '../train/evaluate';
+import { evaluateRun } from './evaluate';
+import type { ExternalEvaluation } from './evaluate-external';
 import { loadAudio } from '../audio/load';
 import { readNpySync } from '../features/npy';
 import { seededRandom, shuffled } from '../data/random';
@@ -187,19 +188,14 @@ export async function findModelDir(ctx: StageContext, modelDir = ''): Promise<st
   throw new MelbookError(`no trained model in ${ctx.config.tracking.root} (experiment ${ctx.config.tracking.experiment}); run notebooks/03-train.ipynb first or set model_dir`);
 }
 
-/** Stage 04: the saved model on the test split, logged as metrics and JSON artifacts. */
-export async function evaluateStage(ctx: StageContext, modelDir = ''): Promise<{ evaluation: Evaluation; modelDir: string; dataset: AudioDataset }> {
-  await useBackend(ctx.config, ctx.run);
+/**
+ * Stage 04: the saved model on the test split and the `evaluation.external` folders, logged to
+ * the stage's run as metrics and JSON artifacts (`evaluateRun` does the work).
+ */
+export async function evaluateStage(ctx: StageContext, modelDir = ''): Promise<{ evaluation: Evaluation; modelDir: string; dataset: AudioDataset; external: ExternalEvaluation[] }> {
   const dir = await findModelDir(ctx, modelDir);
-  const dataset = AudioDataset.open(featureDirFor(ctx));
-  const predictor = await Predictor.load(dir);
-  try {
-    const evaluation = await evaluateModel(predictor.model, dataset, { normalization: predictor.bundle.normalization.mode });
-    await logEvaluation(ctx.run, evaluation);
-    return { evaluation, modelDir: dir, dataset };
-  } finally {
-    predictor.dispose();
-  }
+  const { evaluation, external, dataset } = await evaluateRun({ config: ctx.config, modelDir: dir, run: ctx.run, dataset: AudioDataset.open(featureDirFor(ctx)) });
+  return { evaluation, modelDir: dir, dataset, external };
 }
 
 /** Confusion heatmap, per-speaker accuracy and the per-class table. */

@@ -44,11 +44,14 @@ export async function evaluateModel(
   return scoreProbabilities(probs, entries, dataset.classNames, split);
 }
 
+/** What scoring needs of a clip: a dataset entry, or a clip of an external folder (speaker = its group). */
+export type ScoredClip = Pick<ManifestEntry, 'id' | 'source' | 'speaker' | 'label' | 'labelIndex'>;
+
 /**
  * Score class probabilities (row-major `[entries.length, classNames.length]`) against the
  * entries' labels: the report, per-speaker accuracy and the misclassified clips.
  */
-export function scoreProbabilities(probs: Float32Array, entries: readonly ManifestEntry[], classNames: readonly string[], split: SplitName): Evaluation {
+export function scoreProbabilities(probs: Float32Array, entries: readonly ScoredClip[], classNames: readonly string[], split: SplitName): Evaluation {
   const n = classNames.length;
   if (probs.length !== entries.length * n) throw new RangeError(`${probs.length} probabilities for ${entries.length} clips of ${n} classes`);
   const predicted = argmaxRows(probs, n);
