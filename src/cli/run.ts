@@ -10,6 +10,7 @@ export interface RunCommandOptions {
   set: string[];
   only?: string;
   from?: string;
+  /** Stream the cells' stdout and stderr; default: when stdout is not a TTY. */
   logOutput?: boolean;
   cellTimeout?: string;
   report?: boolean;
@@ -23,7 +24,8 @@ export function registerRunCommand(program: Command, run: RunTask): void {
     .addOption(setOption())
     .option('--only <stage>', `run only this stage (${STAGES.join(', ')})`)
     .option('--from <stage>', 'start at this stage')
-    .option('--log-output', "stream the cells' stdout and stderr live")
+    .option('--log-output', "stream the cells' stdout and stderr live (the default when stdout is not a terminal, as in CI)")
+    .option('--no-log-output', "only progress lines, not the cells' output")
     .option('--cell-timeout <seconds>', 'interrupt a cell running longer than this', '1800')
     .option('--no-report', 'do not render the HTML report')
     .action((opts) => run(() => runCommand(opts)));
@@ -35,7 +37,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     overrides: opts.set,
     only: opts.only as StageName | undefined,
     from: opts.from as StageName | undefined,
-    logOutput: opts.logOutput,
+    // In a log (no TTY) the cells' own lines, epoch by epoch, are what keeps it from going silent.
+    logOutput: opts.logOutput ?? !process.stdout.isTTY,
     perCellTimeoutMs: opts.cellTimeout ? Number(opts.cellTimeout) * 1000 : undefined,
     renderReport: opts.report === false ? undefined : (root, runId) => writeRunReport({ root, runId }),
   });

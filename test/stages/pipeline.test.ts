@@ -37,6 +37,9 @@ test('melbook run executes the four notebooks as one FINISHED run with notebooks
   const p = smallProject();
   const r = melbook(['run', '--config', p.config]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  // A log (no TTY) is never silent: the cells' own lines and each running cell by its code.
+  assert.match(r.stdout, /epoch 1\/1 +loss [\d.]+ +acc [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+ +[\d.]+ s/, 'training prints each epoch');
+  assert.match(r.stderr, /03-train\.ipynb  cell \d+\/\d+  \d+:\d\d  \S/, 'the runner names the running cell');
   const runs = await new Tracker({ root: p.runs, gitCommit: null }).listRuns('pipeline-test');
   assert.equal(runs.length, 1, 'the notebooks log into the one pipeline run');
   const run = runs[0];
