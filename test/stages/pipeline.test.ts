@@ -95,7 +95,9 @@ for (const kernel of KERNELS) test(`the same notebooks run in stage order under 
   const work = join(p.dir, 'notebooks');
   mkdirSync(work);
   // nbconvert runs the kernel in the notebook's folder; the notebooks import ../dist, so link it.
-  execFileSync('ln', ['-s', join(REPO, 'dist'), join(p.dir, 'dist')]);
+  // Deno does not follow the link to find dist's package.json ("type": "commonjs") and
+  // node_modules, as node does, so they are linked beside it: the layout of a project.
+  for (const name of ['dist', 'package.json', 'node_modules']) execFileSync('ln', ['-s', join(REPO, name), join(p.dir, name)]);
   for (const stage of STAGES) {
     const nb = parameterizeNotebook(await readNotebook(join(REPO, 'notebooks', `${stage}.ipynb`)), { config_path: p.config, project_root: p.dir });
     await writeNotebook(join(work, `${stage}.ipynb`), nb);
