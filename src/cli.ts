@@ -2,6 +2,8 @@
  * The `melbook` command. Each sub-command's flags and handler live in src/cli/<command>.ts;
  * errors that melbook raises on purpose print as one clear message, others with a stack.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { MelbookError } from './errors';
 import { registerPreprocessCommand } from './cli/preprocess';
@@ -23,9 +25,19 @@ const COMMANDS = [
   registerSweepCommand, registerWorkerCommand, registerRunsCommand, registerRunCommand, registerReportCommand, registerKernelCommand,
 ] as const;
 
+/**
+ * The version in the package's own package.json, read at run time: it sits one folder above
+ * this file both in src/ (tsx) and in dist/ (the build), and a JSON import would pull it into dist.
+ */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
 export function buildProgram(run: RunTask): Command {
   const program = new Command('melbook')
     .description('Audio-classification experiments from notebooks: features, datasets, CNNs, tracked runs.')
+    .version(packageVersion(), '-V, --version', 'print the melbook version')
     .showHelpAfterError();
   for (const register of COMMANDS) register(program, run);
   return program;

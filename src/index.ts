@@ -1,5 +1,5 @@
 /**
- * Public API of melbook: what notebooks (`import { ... } from '../dist/index'`) and other
+ * Public API of melbook: what notebooks (`import { ... } from '../dist/index.js'`) and other
  * programs import. Grouped by concern, in the order data flows through the pipeline.
  */
 

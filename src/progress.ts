@@ -292,14 +292,17 @@ export interface ProgressEvent {
   elapsedMs: number;
   /** Status of the current cell at `cell-end`, or of the notebook at `end`. */
   status?: CellStatus;
+  /** The current cell's first line of code, so a log says what is running. */
+  summary?: string;
 }
 
-/** One progress line, without colour or control characters: `train.ipynb  cell 3/12  0:41`. */
+/** One progress line, without colour or control characters: `train.ipynb  cell 3/12  0:41  const model = buildModel(config)`. */
 export function formatProgress(event: ProgressEvent): string {
   const name = path.basename(event.notebook);
   const where = event.phase === 'start' ? 'starting kernel' : `cell ${event.cell}/${event.cells}`;
   const status = event.status ? `  ${event.status}` : '';
-  return `${name}  ${where}  ${formatElapsed(event.elapsedMs)}${status}`;
+  const what = event.summary && event.phase !== 'start' && event.phase !== 'end' ? `  ${event.summary}` : '';
+  return `${name}  ${where}  ${formatElapsed(event.elapsedMs)}${status}${what}`;
 }
 
 export interface NotebookProgressOptions extends ProgressOutputOptions {

@@ -77,3 +77,12 @@ test('melbook train --seeds refuses a repeated or non-numeric seed before traini
     assert.doesNotMatch(r.stdout, /seed \d+ \(1\//, 'no seed was trained');
   }
 });
+
+test('melbook --version and -V print the package version and exit 0', () => {
+  const { version } = JSON.parse(readFileSync(resolve(__dirname, '../package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const r = melbook([flag], tmpdir());
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), version);
+  }
+});

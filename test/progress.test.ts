@@ -27,6 +27,8 @@ test('a progress line names the notebook, the cell out of the code cells, and th
   assert.equal(formatProgress(event({})), 'train.ipynb  cell 3/12  0:41');
   assert.equal(formatProgress(event({ phase: 'start', cell: 0, elapsedMs: 0 })), 'train.ipynb  starting kernel  0:00');
   assert.equal(formatProgress(event({ phase: 'end', cell: 12, status: 'completed' })), 'train.ipynb  cell 12/12  0:41  completed');
+  assert.equal(formatProgress(event({ summary: 'const history = await train(model)' })), 'train.ipynb  cell 3/12  0:41  const history = await train(model)', 'the running cell named by its code');
+  assert.equal(formatProgress(event({ phase: 'end', cell: 12, status: 'completed', summary: 'x' })), 'train.ipynb  cell 12/12  0:41  completed', 'not at the end');
 });
 
 test('without a TTY the reporter prints plain lines, one per cell start, with no control characters', () => {

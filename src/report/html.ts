@@ -1,8 +1,9 @@
 /**
  * The shareable report of a tracked run: one self-contained HTML file that opens offline.
- * It shows the run (header, error if it failed, parameters, final metrics, loss and accuracy
- * curves, evaluation figures) and then every stage notebook stored under
- * `artifacts/notebooks/*.ipynb`, in file-name order (`01-...`, `02-...`), cell by cell.
+ * It opens on the result (run name, status, error if it failed, headline metrics, evaluation
+ * figures, loss and accuracy curves), then shows every stage notebook stored under
+ * `artifacts/notebooks/*.ipynb`, in file-name order (`01-...`, `02-...`), cell by cell, and ends
+ * with all final metrics, the parameters (folded) and the run's facts.
  *
  * Escaping: every string from data (params, tags, metric names, file names, stream text,
  * tracebacks, markdown, prompts) is HTML-escaped; only `text/html` outputs that a cell produced
@@ -19,7 +20,7 @@ import { escapeAttr, escapeHtml } from '../viz/html-escape';
 import { renderNotebookSection } from './notebook';
 import { PageContext, htmlPage } from './page';
 import {
-  curvesSection, evaluationSection, metricsSection, paramsSection, runError, runHeader, type EvaluationArtifacts,
+  curvesSection, evaluationSection, headlineSection, metricsSection, paramsSection, runError, runFacts, runTitle, type EvaluationArtifacts,
 } from './run-sections';
 
 /** Folder under a run's artifacts holding the executed stage notebooks. */
@@ -39,7 +40,11 @@ export interface WriteRunReportOptions extends RunReportOptions {
   output?: string;
 }
 
-/** The report of one run as a complete HTML document. */
+/**
+ * The report of one run as a complete HTML document. It opens on the result (title and status,
+ * the error if it failed, the headline figures, the confusion matrix and training curves), then
+ * the notebooks, and ends with every metric, the parameters (folded) and the run's facts.
+ */
 export async function renderRunReport(options: RunReportOptions): Promise<string> {
   const tracker = new Tracker({ root: options.root ?? 'runs', gitCommit: null });
   const run = await tracker.getRun(options.runId);
@@ -53,37 +58,40 @@ export async function renderRunReport(options: RunReportOptions): Promise<string
 
   const sections: { id: string; title: string; html: string }[] = [];
   const add = (id: string, title: string, html: string) => { if (html) sections.push({ id, title, html }); };
-  add('params', 'Parameters', paramsSection(run));
-  add('metrics', 'Metrics', metricsSection(run));
-  add('curves', 'Training curves', curvesSection(run, ctx));
+  // Figures are numbered in the order they are made: curves first, as the report always did.
+  const curves = curvesSection(run, ctx);
   add('evaluation', 'Evaluation', evaluationSection(evaluations, ctx));
-  for (const [i, file] of notebooks.entries()) {
-    const id = `nb-${i + 1}`;
-    const name = file.replace(/\.ipynb$/, '');
-    const title = `Notebook ${name}`;
-    let body: string;
-    try {
-      const nb = await readNotebook(path.join(artifacts, NOTEBOOKS_ARTIFACT_DIR, file));
-      body = renderNotebookSection(nb, ctx, { idPrefix: id, title });
-    } catch (error) {
-      body = `<h2>${escapeHtml(title)}</h2><div class="run-error"><pre>${escapeHtml(`${NOTEBOOKS_ARTIFACT_DIR}/${file}: cannot be read: ${(error as Error).message}`)}</pre></div>`;
-    }
-    add(id, name, `<section class="notebook" id="${escapeAttr(id)}">\n${body}\n</section>`);
-  }
+  add('curves', 'Training curves', curves);
+  for (const [i, file] of notebooks.entries()) add(`nb-${i + 1}`, file.replace(/\.ipynb$/, ''), await notebookSection(artifacts, file, `nb-${i + 1}`, ctx));
+  add('metrics', 'Metrics', metricsSection(run));
+  add('params', 'Parameters', paramsSection(run));
+  add('facts', 'Run', runFacts(run));
 
-  const toc = sections.length
-    ? `<nav class="toc"><ol>${sections.map((s) => `<li><a href="#${escapeAttr(s.id)}">${escapeHtml(s.title)}</a></li>`).join('')}</ol></nav>`
-    : '';
+  const toc = `<nav class="toc"><ol>${sections.map((s) => `<li><a href="#${escapeAttr(s.id)}">${escapeHtml(s.title)}</a></li>`).join('')}</ol></nav>`;
   const noteList = notes.length ? `<section id="notes"><h2>Notes</h2><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>` : '';
   const body = [
-    runHeader(run),
+    runTitle(run),
     runError(run.data.tags[ERROR_TAG], stack),
+    headlineSection(run),
     toc,
     ...sections.map((s) => s.html),
     notebooks.length ? '' : `<p class="meta">${escapeHtml(`No notebooks under artifacts/${NOTEBOOKS_ARTIFACT_DIR}/.`)}</p>`,
     noteList,
   ].filter(Boolean).join('\n');
   return htmlPage({ title: `${run.info.runName || run.info.runId} · melbook run`, body, context: ctx });
+}
+
+/** One stored notebook as a report section, or a line saying why it cannot be shown. */
+async function notebookSection(artifacts: string, file: string, id: string, ctx: PageContext): Promise<string> {
+  const title = `Notebook ${file.replace(/\.ipynb$/, '')}`;
+  let body: string;
+  try {
+    const nb = await readNotebook(path.join(artifacts, NOTEBOOKS_ARTIFACT_DIR, file));
+    body = renderNotebookSection(nb, ctx, { idPrefix: id, title });
+  } catch (error) {
+    body = `<h2>${escapeHtml(title)}</h2><div class="run-error"><pre>${escapeHtml(`${NOTEBOOKS_ARTIFACT_DIR}/${file}: cannot be read: ${(error as Error).message}`)}</pre></div>`;
+  }
+  return `<section class="notebook" id="${escapeAttr(id)}">\n${body}\n</section>`;
 }
 
 /**

@@ -83,7 +83,7 @@ summary { cursor: pointer; color: var(--muted); }
 .badge.pending { color: var(--muted); }
 .meta { color: var(--muted); font-size: 14px; }
 .facts td:first-child { color: var(--muted); white-space: nowrap; }
-nav.toc ol { margin: 0.3em 0; padding-left: 1.4em; }
+nav.toc ol { margin: 0.3em 0; padding-left: 0; list-style: none; display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 14px; }
 .run-error, .error-banner { border: 1px solid var(--bad); background: #fff5f5; border-radius: 6px; padding: 10px 14px; margin: 1em 0; }
 .run-error h2 { border: 0; margin-top: 0; color: var(--bad); }
 .error-banner { color: var(--bad); font-weight: 600; }
@@ -118,6 +118,9 @@ pre.source { background: #f6f8fa; border-bottom: 1px solid var(--line); }
 .param-groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 0 20px; align-items: start; }
 .param-groups table { width: 100%; margin-top: 0.3em; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px; }
+.headline { display: flex; flex-wrap: wrap; gap: 10px 28px; margin: 0.4em 0 0.8em; }
+.headline-metric .value { font-size: 2em; font-weight: 600; line-height: 1.1; }
+.headline-metric .label { color: var(--muted); font-size: 14px; }
 .figures > div { flex: 1 1 480px; min-width: 0; }
 `;
 

@@ -6,14 +6,36 @@ import { MLFLOW_TAGS, type Run } from '../tracking';
 import { formatNumber } from '../tracking/format';
 import { escapeAttr, escapeHtml } from '../viz/html-escape';
 import { confusionFigure, perGroupAccuracyFigure, trainingCurvesFigure, type TrainingHistoryRow } from '../viz/plots';
+import { formatHeadline, headlineDetail, headlineMetrics } from './headline';
 import type { PageContext } from './page';
 import { formatSeconds, formatUtc, keyValueTable, table } from './tables';
 
 /** Tag holding the training backend (`tfjs-node`, `wasm`, `cpu`). */
 export const BACKEND_TAG = 'melbook.backend';
 
-/** Run name, status and the facts of the run. */
-export function runHeader(run: Run): string {
+/** Run name and status: the first line of the report. */
+export function runTitle(run: Run): string {
+  const { info } = run;
+  return `<h1>${escapeHtml(info.runName || info.runId)} <span class="badge ${escapeAttr(info.status)}">${escapeHtml(info.status)}</span></h1>`;
+}
+
+/**
+ * The headline figures (test accuracy, macro F1, weakest speaker; LOSO mean and weakest speaker)
+ * as large numbers right under the title, or a line saying there are none.
+ */
+export function headlineSection(run: Run): string {
+  const figures = headlineMetrics(run);
+  if (figures.length === 0) return '<section id="headline"><p class="meta">No test or LOSO metrics were logged.</p></section>';
+  const cards = figures.map((h) => {
+    const detail = headlineDetail(h, escapeHtml);
+    return `<div class="headline-metric" id="headline-${escapeAttr(h.id)}"><div class="value">${escapeHtml(formatHeadline(h.value, h.format))}</div>` +
+      `<div class="label">${escapeHtml(h.label)}${detail ? ` <span class="meta">(${detail})</span>` : ''}</div></div>`;
+  });
+  return `<section id="headline" class="headline">${cards.join('')}</section>`;
+}
+
+/** The facts of the run (ids, times, duration, backend, source), for the end of the report. */
+export function runFacts(run: Run): string {
   const { info, data } = run;
   const rows: [string, string][] = [
     ['run id', info.runId],
@@ -31,10 +53,8 @@ export function runHeader(run: Run): string {
     ['parent run', data.tags[MLFLOW_TAGS.parentRunId]],
   ];
   for (const [k, v] of optional) if (v) rows.push([k, v]);
-  return (
-    `<h1>${escapeHtml(info.runName || info.runId)} <span class="badge ${escapeAttr(info.status)}">${escapeHtml(info.status)}</span></h1>\n` +
-    `<p class="meta">melbook run report</p>\n${keyValueTable(rows, 'facts')}`
-  );
+  return `<section id="facts"><h2>Run</h2>
+${keyValueTable(rows, 'facts')}</section>`;
 }
 
 /** The run's error (tag `melbook.error`, stack from `error.txt`), or '' when it has none. */
@@ -50,7 +70,8 @@ export function runError(summary: string | undefined, stack: string | undefined)
 
 /**
  * Parameters grouped by their first dotted segment (`data`, `features`, `training`, ...), each
- * group a small table sorted by key, side by side; every tag in a collapsed table.
+ * group a small table sorted by key, side by side, folded (they close the report, for whoever
+ * needs them); every tag in a collapsed table.
  */
 export function paramsSection(run: Run): string {
   const params = Object.entries(run.data.params).sort(([a], [b]) => a.localeCompare(b, 'en'));
@@ -65,7 +86,9 @@ export function paramsSection(run: Run): string {
     `<div>${keyValueTable(rows, 'kv', [group || 'parameter', 'value'])}</div>`);
   return (
     '<section id="params"><h2>Parameters</h2>\n' +
-    (params.length ? `<div class="param-groups">${tables.join('\n')}</div>` : '<p class="meta">No parameters were logged.</p>') +
+    (params.length
+      ? `<details><summary>${params.length} parameters</summary><div class="param-groups">${tables.join('\n')}</div></details>`
+      : '<p class="meta">No parameters were logged.</p>') +
     (tags.length ? `\n<details><summary>${tags.length} tags</summary>${keyValueTable(tags, 'kv', ['tag', 'value'])}</details>` : '') +
     '</section>'
   );

@@ -1,10 +1,11 @@
 /**
- * The engine interface the runner executes notebooks through, and its tslab implementation
- * (a kernel process from `kernel.ts` driven by the client in `jupyter-client.ts`).
+ * The engine interface the runner executes notebooks through, and its tslab and Deno
+ * implementations (a kernel process from `kernel.ts` driven by the client in `jupyter-client.ts`).
  * Another kernel (a Python one, a remote one) plugs in by implementing `Engine`.
  */
 import { KernelError } from '../errors';
 import { JupyterClient } from './jupyter-client';
+import { DENO_KERNEL_NAME } from './deno';
 import { KernelExit, KernelProcess, startKernelProcess, waitForListening } from './kernel';
 import type { Output } from '../nbformat';
 import { DisplayRegistry, OutputCollector } from './outputs';
@@ -82,19 +83,55 @@ export function tslabEngine(options: TslabEngineOptions = {}): Engine {
   };
 }
 
+export interface DenoEngineOptions extends Pick<TslabEngineOptions, 'shutdownGraceMs' | 'interruptMode' | 'interruptReplyMs'> {
+  /** The deno executable. Default: resolveDenoBinary() (the optional `deno` dependency). */
+  denoBinary?: string;
+  /**
+   * After a cell's reply and idle, keep collecting its output this long, ms: Deno 2.9 sometimes
+   * publishes a cell's execute_result just after going idle. Default: DENO_LATE_OUTPUT_MS.
+   */
+  lateOutputMs?: number;
+}
+
+/** Default wait for Deno's late execute_result, ms (seen a few ms late; a wide margin costs little per cell). */
+export const DENO_LATE_OUTPUT_MS = 150;
+
+/**
+ * Deno's Jupyter kernel. It answers interrupt_request on the control channel, so interrupts
+ * are messages by default (SIGINT only when no reply comes).
+ */
+export function denoEngine(options: DenoEngineOptions = {}): Engine {
+  return {
+    kernelName: DENO_KERNEL_NAME,
+    start: (startOptions = {}) => TslabSession.start({ interruptMode: 'message', ...options, kernel: 'deno' }, startOptions),
+  };
+}
+
+/** The engine for a kernel name as `--kernel` takes it: `tslab` (default) or `deno`. */
+export function engineFor(kernel: 'tslab' | 'deno' = 'tslab'): Engine {
+  return kernel === 'deno' ? denoEngine() : tslabEngine();
+}
+
+/** What a session is started with: the engine's options and which kernel to launch. */
+type SessionOptions = TslabEngineOptions & DenoEngineOptions & { kernel?: 'tslab' | 'deno' };
+
+/** A session with a kernel process melbook started: tslab's, or Deno's with `kernel: 'deno'`. */
 class TslabSession implements KernelSession {
   readonly description: string;
   readonly died: Promise<never>;
   private readonly displays: DisplayRegistry = new Map();
   private shuttingDown: Promise<void> | null = null;
   private activity = 'starting';
+  /** How long to keep collecting a cell's output after the kernel went idle, ms. */
+  private readonly lateOutputMs: number;
 
   private constructor(
     private readonly kernel: KernelProcess,
     private readonly client: JupyterClient,
-    private readonly options: TslabEngineOptions,
+    private readonly options: SessionOptions,
   ) {
-    this.description = `tslab kernel (pid ${kernel.pid})`;
+    this.description = `${options.kernel === 'deno' ? 'Deno' : 'tslab'} kernel (pid ${kernel.pid})`;
+    this.lateOutputMs = options.lateOutputMs ?? (options.kernel === 'deno' ? DENO_LATE_OUTPUT_MS : 0);
     this.died = kernel.exited.then((exit) => {
       const error = this.shuttingDown
         ? new KernelError(`${this.description} was shut down`)
@@ -105,8 +142,8 @@ class TslabSession implements KernelSession {
     this.died.catch(() => undefined);
   }
 
-  static async start(engine: TslabEngineOptions, options: EngineStartOptions): Promise<TslabSession> {
-    const kernel = await startKernelProcess({ cwd: options.cwd, js: engine.js, tslabDir: engine.tslabDir });
+  static async start(engine: SessionOptions, options: EngineStartOptions): Promise<TslabSession> {
+    const kernel = await startKernelProcess({ cwd: options.cwd, js: engine.js, tslabDir: engine.tslabDir, kernel: engine.kernel, denoBinary: engine.denoBinary });
     const client = new JupyterClient(kernel.connection, `melbook-${kernel.pid}-${Date.now()}`);
     const session = new TslabSession(kernel, client, engine);
     try {
@@ -130,9 +167,10 @@ class TslabSession implements KernelSession {
       user_expressions: {},
       allow_stdin: false,
       stop_on_error: true,
-    }, { onIopub: (m) => collector.handle(m) });
+    }, { onIopub: (m) => collector.handle(m), untilReleased: this.lateOutputMs > 0 });
     try {
       const [reply] = await Promise.race([Promise.all([pending.reply, pending.idle]), this.died]);
+      if (this.lateOutputMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lateOutputMs));
       const content = reply.content as { status?: string; execution_count?: number; ename?: string; evalue?: string; traceback?: string[] };
       const status = content.status === 'ok' ? 'ok' : content.status === 'aborted' || content.status === 'abort' ? 'aborted' : 'error';
       const executionCount = typeof content.execution_count === 'number' ? content.execution_count : collector.executionCount;

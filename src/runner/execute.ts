@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { ConfigError, KernelError, NotebookExecutionError } from '../errors';
 import { CellExecution, Engine, KernelSession, tslabEngine } from './engine';
 import { addErrorCells, removeErrorCells } from './error-cells';
-import type { CellRunMetadata, CellStatus, CodeCell, ErrorOutput, Notebook, Output } from '../nbformat';
+import type { Cell, CellRunMetadata, CellStatus, CodeCell, ErrorOutput, Notebook, Output } from '../nbformat';
 import type { ProgressEvent } from '../progress';
 import { readNotebook, writeNotebook } from './notebook-io';
 import { Parameters, parameterizeNotebook } from './parameterize';
@@ -87,7 +87,7 @@ export async function executeNotebook(input: string, output: string, options: Ex
   nb = prepare(nb, input, output, opts);
   const codeCells = nb.cells.map((c, i) => [c, i] as const).filter(([c]) => c.cell_type === 'code');
   const progress = (phase: ProgressEvent['phase'], cell: number, cellIndex: number, status?: CellStatus) =>
-    opts.onProgress({ notebook: input, phase, cell, cells: codeCells.length, cellIndex, elapsedMs: Date.now() - started, status });
+    opts.onProgress({ notebook: input, phase, cell, cells: codeCells.length, cellIndex, elapsedMs: Date.now() - started, status, summary: cellSummary(nb.cells[cellIndex]) });
   const save = () => writeNotebook(output, nb);
 
   await save();
@@ -236,4 +236,12 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
 function jsonSafe(parameters: Parameters): unknown {
   return JSON.parse(JSON.stringify(parameters, (_k, v) =>
     typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/** What a log line names a cell by: its first line with a word in it (comments and lone braces skipped), cut to 60 characters. */
+export function cellSummary(cell: Cell | undefined): string | undefined {
+  if (cell?.cell_type !== 'code') return undefined;
+  const first = cell.source.split('\n').map((l) => l.trim()).find((l) => /[\p{L}\p{N}]/u.test(l) && !l.startsWith('//'));
+  if (!first) return undefined;
+  return first.length > 60 ? `${first.slice(0, 59)}…` : first;
 }

@@ -32,6 +32,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Receives iopub messages answering this request, in order, until it is released. */
   onIopub?: IopubHandler;
+  /**
+   * Keep routing iopub messages after reply and idle, until release(): for a kernel that
+   * publishes some output after going idle (Deno's execute_result can come a few ms late).
+   * Default: false (late output is dropped, as nbclient does).
+   */
+  untilReleased?: boolean;
 }
 
 /** A request in flight: the reply, and a promise for iopub `status: idle` of the same parent. */
@@ -49,6 +55,7 @@ interface Waiter {
   resolveIdle: () => void;
   rejectIdle: (e: Error) => void;
   onIopub?: IopubHandler;
+  untilReleased?: boolean;
   gotReply?: boolean;
   gotIdle?: boolean;
 }
@@ -96,7 +103,7 @@ export class JupyterClient {
       waiter = { resolveReply, rejectReply } as Waiter;
     });
     const idle = new Promise<void>((resolveIdle, rejectIdle) => {
-      Object.assign(waiter, { resolveIdle, rejectIdle, onIopub: options.onIopub });
+      Object.assign(waiter, { resolveIdle, rejectIdle, onIopub: options.onIopub, untilReleased: options.untilReleased });
     });
     // Callers often await only one of the two; the other must not become an unhandled rejection.
     reply.catch(() => undefined);
@@ -167,7 +174,7 @@ export class JupyterClient {
           }
         }
         // Both seen: the request is over (late output after idle is dropped, as nbclient does).
-        if (waiter.gotReply && waiter.gotIdle) this.waiters.delete(message.parent_header.msg_id ?? '');
+        if (waiter.gotReply && waiter.gotIdle && !waiter.untilReleased) this.waiters.delete(message.parent_header.msg_id ?? '');
       }
     } catch (error) {
       // Closing a socket ends its iterator with an error; only report it if unexpected.

@@ -1,5 +1,5 @@
 /**
- * Starting a tslab kernel process and making sure it never outlives the runner.
+ * Starting a tslab (or Deno, see deno.ts) kernel process and making sure it never outlives the runner.
  *
  * The kernel is launched the way tslab's kernel spec launches it
  * (`tslab kernel --config-path CONNECTION_FILE [--js]`), with this package's own
@@ -22,6 +22,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KernelError } from '../errors';
+import { DENO_KERNEL_NAME, DENO_WATCHDOG_SOURCE, denoKernelArgv, resolveDenoBinary } from './deno';
 import { ConnectionInfo } from './jupyter-client';
 
 export interface KernelLaunchOptions {
@@ -31,6 +32,10 @@ export interface KernelLaunchOptions {
   js?: boolean;
   /** Directory of the tslab package to run. Default: the one this package resolves. */
   tslabDir?: string;
+  /** Which kernel: tslab (default) or Deno's (`deno jupyter --kernel`, under a node watchdog parent). */
+  kernel?: 'tslab' | 'deno';
+  /** The deno executable for `kernel: 'deno'`. Default: resolveDenoBinary(). */
+  denoBinary?: string;
   /** Environment of the kernel. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Characters of kernel stdout/stderr kept for error messages. Default: 4000. */
@@ -141,21 +146,39 @@ export async function newConnectionInfo(kernelName = 'tslab'): Promise<Connectio
   };
 }
 
-/** Spawns a tslab kernel. Resolves once the process is running, not once it answers. */
+/** The node arguments that start the kernel with its watchdog: tslab with it preloaded, deno under it. */
+function kernelCommand(options: KernelLaunchOptions, files: { connectionFile: string; watchdog: string; denoWatchdog: string }): { args: string[]; what: string } {
+  if (options.kernel === 'deno') {
+    const deno = options.denoBinary ?? resolveDenoBinary();
+    return { args: [files.denoWatchdog, ...denoKernelArgv(deno, files.connectionFile)], what: `the Deno kernel (${deno})` };
+  }
+  const tslabDir = options.tslabDir ?? resolveTslabDir();
+  return { args: ['--require', files.watchdog, ...tslabKernelArgv(tslabDir, options.js ?? false, files.connectionFile)], what: `the tslab kernel (${process.execPath} ${tslabDir})` };
+}
+
+/** Spawns a tslab (or Deno) kernel. Resolves once the process is running, not once it answers. */
 export async function startKernelProcess(options: KernelLaunchOptions = {}): Promise<KernelProcess> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const js = options.js ?? false;
-  const tslabDir = options.tslabDir ?? resolveTslabDir();
   const tailChars = options.logTailChars ?? 4000;
   const stat = await fs.stat(cwd).catch(() => null);
   if (!stat?.isDirectory()) throw new KernelError(`kernel working directory ${cwd} does not exist; pass an existing folder as cwd`);
 
-  const connection = await newConnectionInfo(js ? 'jslab' : 'tslab');
-  const { runtimeDir, connectionFile, watchdog } = await writeRuntimeFiles(connection);
+  const connection = await newConnectionInfo(options.kernel === 'deno' ? DENO_KERNEL_NAME : options.js ? 'jslab' : 'tslab');
+  const files = await writeRuntimeFiles(connection);
+  const { runtimeDir } = files;
+  let command: { args: string[]; what: string };
+  try {
+    command = kernelCommand(options, files);
+  } catch (error) {
+    rmSync(runtimeDir, { recursive: true, force: true });
+    throw error;
+  }
 
-  const child = spawn(process.execPath, ['--require', watchdog, ...tslabKernelArgv(tslabDir, js, connectionFile)], {
+  const env = options.env ?? process.env;
+  const child = spawn(process.execPath, command.args, {
     cwd,
-    env: options.env ?? process.env,
+    // Deno colours the values it echoes; a notebook keeps plain text, as tslab writes it.
+    env: options.kernel === 'deno' ? { ...env, NO_COLOR: '1' } : env,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true, // own process group, so a group kill reaches what the kernel started
   });
@@ -173,7 +196,7 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
       resolve(exit);
     });
   });
-  await spawned(child, runtimeDir, tslabDir);
+  await spawned(child, runtimeDir, command.what);
 
   const kernel: KernelProcess = {
     pid: child.pid!,
@@ -194,13 +217,15 @@ export async function startKernelProcess(options: KernelLaunchOptions = {}): Pro
 }
 
 /** A private folder with the kernel's connection file (mode 600) and the watchdog script. */
-async function writeRuntimeFiles(connection: ConnectionInfo): Promise<{ runtimeDir: string; connectionFile: string; watchdog: string }> {
+async function writeRuntimeFiles(connection: ConnectionInfo): Promise<{ runtimeDir: string; connectionFile: string; watchdog: string; denoWatchdog: string }> {
   const runtimeDir = mkdtempSync(path.join(os.tmpdir(), 'melbook-kernel-'));
   const connectionFile = path.join(runtimeDir, 'connection.json');
   const watchdog = path.join(runtimeDir, 'watchdog.js');
+  const denoWatchdog = path.join(runtimeDir, 'deno-watchdog.js');
   await fs.writeFile(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600 });
   await fs.writeFile(watchdog, WATCHDOG_SOURCE);
-  return { runtimeDir, connectionFile, watchdog };
+  await fs.writeFile(denoWatchdog, DENO_WATCHDOG_SOURCE);
+  return { runtimeDir, connectionFile, watchdog, denoWatchdog };
 }
 
 /** Keeps the last `chars` characters of the child's stdout and stderr; returns a reader of them. */
@@ -213,12 +238,12 @@ function keepTail(child: ChildProcess, chars: number): () => string {
 }
 
 /** Resolves once the child runs; on a spawn error removes `runtimeDir` and rejects with KernelError. */
-function spawned(child: ChildProcess, runtimeDir: string, tslabDir: string): Promise<void> {
+function spawned(child: ChildProcess, runtimeDir: string, what: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) => {
       rmSync(runtimeDir, { recursive: true, force: true });
-      reject(new KernelError(`could not start the tslab kernel (${process.execPath} ${tslabDir}): ${error.message}`, { cause: error }));
+      reject(new KernelError(`could not start ${what}: ${error.message}`, { cause: error }));
     });
   });
 }

@@ -2,10 +2,13 @@
  * Installing the TypeScript (and optionally JavaScript) kernel spec for the user's Jupyter,
  * pointing at this project's own tslab: no global `npm install -g tslab` needed. Writes what
  * `tslab install` writes, except that argv starts with the absolute node and tslab paths.
+ * With `deno`, installs Deno's kernel instead (`melbook-deno`), pointing at this project's
+ * deno binary (the optional `deno` dependency).
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DENO_KERNEL_NAME, denoKernelArgv, resolveDenoBinary } from './deno';
 import { resolveTslabDir, tslabKernelArgv } from './kernel';
 
 export interface KernelSpecInstallOptions {
@@ -13,6 +16,10 @@ export interface KernelSpecInstallOptions {
   prefix?: string;
   /** Also install `jslab`, tslab's JavaScript kernel. Default: false. */
   js?: boolean;
+  /** Install only Deno's kernel (`melbook-deno`) instead of tslab's. Default: false. */
+  deno?: boolean;
+  /** deno executable put first in the Deno spec's argv. Default: resolveDenoBinary(). */
+  denoBinary?: string;
   /** tslab package directory. Default: the one this package depends on. */
   tslabDir?: string;
   /** Node executable put first in argv. Default: `process.execPath` (the node running this). */
@@ -26,12 +33,14 @@ export interface KernelSpec {
   argv: string[];
   display_name: string;
   language: string;
-  /** tslab interrupts on SIGINT; said explicitly (it is Jupyter's default). */
-  interrupt_mode: 'signal';
+  /** tslab interrupts on SIGINT (said explicitly: it is Jupyter's default); Deno on interrupt_request. */
+  interrupt_mode: 'signal' | 'message';
+  /** Extra environment of the kernel (Deno: NO_COLOR, so echoed values are plain text as in tslab). */
+  env?: Record<string, string>;
 }
 
 export interface InstalledKernelSpec {
-  /** `tslab` or `jslab`. */
+  /** `tslab`, `jslab` or `melbook-deno`. */
   name: string;
   /** The kernel spec folder. */
   dir: string;
@@ -59,17 +68,35 @@ export function tslabKernelSpec(js: boolean, tslabDir = resolveTslabDir(), node 
   };
 }
 
-/** Writes `<kernels dir>/tslab/kernel.json` (and `jslab` with `js`), replacing any already there. */
+/** The kernel.json content for Deno's kernel run by `deno` (the working directory is Jupyter's: the notebook's folder, as for tslab). */
+export function denoKernelSpec(deno = resolveDenoBinary()): KernelSpec {
+  return {
+    argv: denoKernelArgv(path.resolve(deno)),
+    display_name: 'TypeScript (Deno)',
+    language: 'typescript',
+    interrupt_mode: 'message',
+    env: { NO_COLOR: '1' },
+  };
+}
+
+/**
+ * Writes `<kernels dir>/tslab/kernel.json` (and `jslab` with `js`), or with `deno` only
+ * `<kernels dir>/melbook-deno/kernel.json`, replacing any already there.
+ */
 export async function installKernelSpec(options: KernelSpecInstallOptions = {}): Promise<InstalledKernelSpec[]> {
   const root = options.prefix
     ? path.join(path.resolve(options.prefix), 'share', 'jupyter', 'kernels')
     : path.join(jupyterDataDir(options.env ?? process.env), 'kernels');
-  const tslabDir = options.tslabDir ?? resolveTslabDir();
+  const specs: [string, KernelSpec][] = [];
+  if (options.deno) {
+    specs.push([DENO_KERNEL_NAME, denoKernelSpec(options.denoBinary ?? resolveDenoBinary())]);
+  } else {
+    const tslabDir = options.tslabDir ?? resolveTslabDir();
+    for (const js of options.js ? [false, true] : [false]) specs.push([js ? 'jslab' : 'tslab', tslabKernelSpec(js, tslabDir, options.node ?? process.execPath)]);
+  }
   const installed: InstalledKernelSpec[] = [];
-  for (const js of options.js ? [false, true] : [false]) {
-    const name = js ? 'jslab' : 'tslab';
+  for (const [name, spec] of specs) {
     const dir = path.join(root, name);
-    const spec = tslabKernelSpec(js, tslabDir, options.node ?? process.execPath);
     const file = path.join(dir, 'kernel.json');
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(file, `${JSON.stringify(spec, null, 1)}\n`);

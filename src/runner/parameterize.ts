@@ -57,7 +57,8 @@ export function parameterizeNotebook(nb: Notebook, parameters: Parameters): Note
 /**
  * The injected cell's source: reassignments of `declared` names, then `let` for the rest.
  * The reassignments sit in a block: tslab echoes the value of a cell's last expression
- * statement, and a block is not one, so the cell prints nothing.
+ * statement, and a block is not one, so the cell prints nothing. Deno echoes a block's
+ * completion value instead, so the block ends on `void 0`, whose value it does not show.
  */
 export function injectedSource(parameters: Parameters, declared: ReadonlySet<string> = new Set()): string {
   const assigned: string[] = [];
@@ -70,7 +71,7 @@ export function injectedSource(parameters: Parameters, declared: ReadonlySet<str
       lets.push(`let ${name} = ${toTsLiteral(value, {}, `parameters.${name}`)};`);
     }
   }
-  const block = assigned.length > 0 ? ['{', ...assigned, '}'] : [];
+  const block = assigned.length > 0 ? ['{', ...assigned, '  void 0;', '}'] : [];
   return [HEADER, ...block, ...lets].join('\n');
 }
 

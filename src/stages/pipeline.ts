@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { loadPipelineConfig } from '../config/pipeline';
 import { resolveConfigPaths, STAGES, type StageName } from './context';
 import { Tracker, withRun, type RunHandle } from '../tracking/tracker';
+import { engineFor } from '../runner/engine';
 import { executeNotebook, type ExecuteNotebookOptions } from '../runner/execute';
 import { createProgressReporter } from '../progress';
 import { ConfigError } from '../errors';
@@ -25,6 +26,8 @@ export interface PipelineOptions {
   projectRoot?: string;
   /** Stream the cells' stdout/stderr live. Default false. */
   logOutput?: boolean;
+  /** The kernel that runs the notebooks: `tslab` (default) or `deno` (Deno's Jupyter kernel). */
+  kernel?: 'tslab' | 'deno';
   /** Per-cell timeout in ms. Default 30 minutes. */
   perCellTimeoutMs?: number;
   /** Called with the report path when it was written. */
@@ -118,6 +121,7 @@ async function runStageNotebook(stage: StageName, ctx: StageRunContext): Promise
     perCellTimeoutMs: options.perCellTimeoutMs ?? 30 * 60_000,
     onProgress: progress.onProgress,
     logOutput: sink,
+    engine: engineFor(options.kernel),
   };
   try {
     await (options.execute ?? executeNotebook)(input, output, executeOptions);

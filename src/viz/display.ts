@@ -1,7 +1,7 @@
 /**
  * Showing results in a notebook: each helper builds a Jupyter display message (a mime bundle
- * plus metadata) and sends it to the display sink, by default the tslab kernel the notebook
- * runs in. The `...Bundle` builders are pure and return the message instead, for tests, the
+ * plus metadata) and sends it to the display sink, by default the kernel the notebook runs in
+ * (tslab, or Deno's `deno jupyter`). The `...Bundle` builders are pure and return the message instead, for tests, the
  * report and other sinks.
  *
  * Figures are sent with three mime types: `application/vnd.plotly.v1+json` (the spec, drawn
@@ -41,7 +41,7 @@ let currentSink: DisplaySink | null = null;
 let plotlySent = false;
 
 /**
- * Sends later `show...` output to `sink` (null: back to the tslab kernel) and returns the
+ * Sends later `show...` output to `sink` (null: back to the kernel) and returns the
  * previous sink. Starts a new display session: the next figure carries plotly.js again.
  */
 export function setDisplaySink(sink: DisplaySink | null): DisplaySink | null {
@@ -52,7 +52,29 @@ export function setDisplaySink(sink: DisplaySink | null): DisplaySink | null {
 }
 
 function send(message: DisplayMessage, sink?: DisplaySink): void {
-  (sink ?? currentSink ?? tslabSink)(message);
+  (sink ?? currentSink ?? kernelSink)(message);
+}
+
+/** The part of Deno's `Deno.jupyter` namespace used here (present inside `deno jupyter`). */
+interface DenoJupyter {
+  /** A promise in Deno's documentation; Deno 2.9 sends at once and returns nothing. */
+  broadcast(msgType: string, content: Record<string, unknown>, extra?: { metadata?: Record<string, unknown> }): Promise<void> | void;
+}
+
+/**
+ * The display channel of the kernel this code runs in: Deno's when `Deno.jupyter` exists,
+ * else tslab's. Both get the same whole `display_data` bundle, so a notebook shows the same
+ * PNGs, figures, tables and audio players in either kernel.
+ */
+export function kernelSink(message: DisplayMessage): void {
+  const jupyter = (globalThis as { Deno?: { jupyter?: DenoJupyter } }).Deno?.jupyter;
+  if (!jupyter) return tslabSink(message);
+  const failed = (error: unknown) => console.error(`melbook: Deno could not display ${Object.keys(message.data).join(', ')}: ${(error as Error).message}`);
+  try {
+    Promise.resolve(jupyter.broadcast('display_data', { data: message.data, metadata: message.metadata, transient: {} })).catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }
 
 /** The part of tslab's public `display` object used here (tslab/dist/public.d.ts). */

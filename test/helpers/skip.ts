@@ -1,11 +1,12 @@
 /**
  * Skipping a test for a missing dependency. Outside CI the test is skipped with the reason; in
  * CI (env CI=true), where .ci/run installs every such dependency (python3 numpy, scipy, torch,
- * torchaudio, yaml, nbconvert/jupyter, chromium, FSDD from ../shared/fsdd), a missing one is a
+ * torchaudio, yaml, nbconvert/jupyter, chromium, FSDD from ../shared/fsdd; npm ci the optional deno), a missing one is a
  * broken CI setup, so the test fails with the same reason instead of passing as skipped.
  */
 import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { DenoMissingError, resolveDenoBinary } from '../../src/runner/deno';
 
 /** The Python .ci/run installs packages for (Debian's python3-* packages). */
 export const PYTHON = '/usr/bin/python3';
@@ -39,4 +40,20 @@ export function missingPythonModules(...modules: string[]): string[] {
 export function requirePython(t: TestContext, modules: string[], aptPackages: string): boolean {
   const missing = missingPythonModules(...modules);
   return requireOrSkip(t, missing.length === 0, `${PYTHON} cannot import ${missing.join(', ')} (apt-get install ${aptPackages})`);
+}
+
+/**
+ * `requireOrSkip` for the deno binary of the optional `deno` dependency (or MELBOOK_DENO):
+ * its path, or undefined after skipping (outside CI) with the reason.
+ */
+export function requireDeno(t: TestContext): string | undefined {
+  let reason = '';
+  try {
+    return resolveDenoBinary();
+  } catch (error) {
+    if (!(error instanceof DenoMissingError)) throw error;
+    reason = error.message;
+  }
+  requireOrSkip(t, false, reason);
+  return undefined;
 }

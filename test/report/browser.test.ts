@@ -51,6 +51,8 @@ test('a report renders in Chromium: figures drawn, images loaded, no errors, not
     for (const img of images) assert.ok(img.complete && img.w > 0, 'every image decoded');
     assert.equal(await page.$$eval('.output.display img', (els) => (els[0] as HTMLImageElement).naturalWidth), 480, 'the spectrogram PNG at its size');
 
+    // Parameters are folded at the end of the report: unfold them so their text is rendered.
+    await page.$$eval('details', (els) => els.forEach((d) => ((d as HTMLDetailsElement).open = true)));
     const hostile = await page.evaluate(() => ({
       injected: document.querySelectorAll('img[onerror], i').length,
       text: document.body.innerText.includes('<script>alert("param")</script>'),
@@ -101,5 +103,29 @@ test("notebook figure outputs draw offline in output order, even before the outp
   } finally {
     await browser.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the report opens on the result: the test accuracy is visible in the first 900 px, before the notebooks', { timeout: 60_000 }, async (t) => {
+  const browser = await launchChromium(t, { width: 1200, height: 900 });
+  if (!browser) return;
+  const fixture = await createFixtureRun({ failed: true });
+  const report = await writeRunReport({ root: fixture.root, runId: fixture.runId });
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
+    const seen = await page.$eval('#headline-test-accuracy', (el) => {
+      const box = el.getBoundingClientRect();
+      return { text: (el as HTMLElement).innerText, top: box.top, bottom: box.bottom, scrollY: window.scrollY, height: window.innerHeight };
+    });
+    assert.equal(seen.scrollY, 0, 'not scrolled');
+    assert.equal(seen.height, 900);
+    assert.match(seen.text, /87\.5 %\s+test accuracy/);
+    assert.ok(seen.top >= 0 && seen.bottom <= 900, `test accuracy at ${seen.top}-${seen.bottom} px`);
+    const order = await page.$$eval('#headline, #evaluation, #curves, #nb-1, #params', (els) => els.map((e) => e.id));
+    assert.deepEqual(order, ['headline', 'evaluation', 'curves', 'nb-1', 'params'], 'result first, notebooks next, parameters last');
+    assert.equal(await page.$eval('#params details', (d) => (d as HTMLDetailsElement).open), false, 'parameters folded');
+  } finally {
+    await browser.close();
   }
 });

@@ -67,6 +67,9 @@ describe('executing a notebook with the tslab kernel', () => {
     assert.deepEqual(logged.filter(([s]) => s === 'stdout').map(([, t]) => t).join(''), 'hej hej hej\n63\n');
     assert.deepEqual(logged.filter(([s]) => s === 'stderr').map(([, t]) => t), ['note on stderr\n']);
     assert.deepEqual(events.filter((e) => e.phase === 'cell-start').map((e) => `${e.cell}/${e.cells}`), ['1/5', '2/5', '3/5', '4/5', '5/5']);
+    assert.deepEqual(events.filter((e) => e.phase === 'cell-start').map((e) => e.summary), [
+      'let greeting = "hello";', 'greeting = "hej";', 'console.log(`${greeting} `.repeat(repeat).trim());', "import * as tslab from 'tslab';", 'repeat * 21',
+    ], 'each cell named by its first line of code');
     assert.equal(events.at(-1)?.phase, 'end');
     assert.equal(events.at(-1)?.status, 'completed');
     assert.equal(kernelPids.length, 1);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { installKernelSpec, jupyterDataDir } from '../../src/runner/kernelspec';
 import { parseNotebook } from '../../src/runner/notebook-io';
-import { requireOrSkip } from '../helpers/skip';
+import { requireDeno, requireOrSkip } from '../helpers/skip';
 
 const tslabBin = path.resolve(__dirname, '../../node_modules/tslab/bin/tslab');
 const jupyterEnv = (dataDir: string) => ({ ...process.env, JUPYTER_DATA_DIR: dataDir, PYDEVD_DISABLE_FILE_VALIDATION: '1' });
@@ -57,4 +57,22 @@ test('Jupyter finds the installed spec and nbconvert executes a fixture notebook
   const texts = executed.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
     .map((o) => (o.output_type === 'stream' ? o.text : o.output_type === 'display_data' ? Object.keys(o.data).join() : ''));
   assert.deepEqual(texts, ['hello hello\n', 'note on stderr\n', 'text/html', 'image/png', '42\n']);
+});
+
+test('--deno installs melbook-deno, launching this project\'s deno binary, and Jupyter lists it', async (t) => {
+  const deno = requireDeno(t);
+  if (!deno) return;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'melbook-jupyter-'));
+  const installed = await installKernelSpec({ deno: true, env: { JUPYTER_DATA_DIR: dataDir } });
+  assert.deepEqual(installed.map((k) => k.file), [path.join(dataDir, 'kernels', 'melbook-deno', 'kernel.json')], 'only the Deno spec');
+  assert.deepEqual(JSON.parse(readFileSync(installed[0].file, 'utf8')), {
+    argv: [deno, 'jupyter', '--kernel', '--conn', '{connection_file}'],
+    display_name: 'TypeScript (Deno)',
+    language: 'typescript',
+    interrupt_mode: 'message',
+    env: { NO_COLOR: '1' },
+  });
+  if (!hasPythonModule('jupyter_client')) return;
+  const listed = JSON.parse(execFileSync('/usr/bin/python3', ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], { env: jupyterEnv(dataDir) }).toString());
+  assert.equal(listed.kernelspecs['melbook-deno'].spec.display_name, 'TypeScript (Deno)');
 });

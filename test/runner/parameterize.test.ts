@@ -16,7 +16,7 @@ describe('injecting parameters into a notebook', () => {
     const nb = notebook([code('first'), code('let n = 1;', ['parameters']), code('last')]);
     const out = parameterizeNotebook(nb, { n: 2 });
     assert.deepEqual(tagsOf(out), ['first', 'parameters', INJECTED_PARAMETERS_TAG, 'last']);
-    assert.equal(out.cells[2].source, '// Parameters injected by melbook\n{\n  n = 2;\n}');
+    assert.equal(out.cells[2].source, '// Parameters injected by melbook\n{\n  n = 2;\n  void 0;\n}');
     assert.match(out.cells[2].id ?? '', /^[0-9a-f]{16}$/, 'nbformat 4.5 cells get an id');
   });
 
@@ -48,7 +48,7 @@ describe('injecting parameters into a notebook', () => {
 
   test('names declared with let or var are reassigned, others declared', () => {
     assert.deepEqual([...reassignableNames('let a = 1;\n  var b = 2\nconst c = 3;\nexport let d: number = 4;\n// let e = 5')], ['a', 'b', 'd']);
-    assert.equal(injectedSource({ a: 1, c: 2 }, new Set(['a'])), '// Parameters injected by melbook\n{\n  a = 1;\n}\nlet c = 2;');
+    assert.equal(injectedSource({ a: 1, c: 2 }, new Set(['a'])), '// Parameters injected by melbook\n{\n  a = 1;\n  void 0;\n}\nlet c = 2;');
   });
 
   test('a parameter name that is not a variable name is refused', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { fsddSubset, hasFsdd, FSDD_MISSING } from '../helpers/corpus';
-import { requireOrSkip, requirePython } from '../helpers/skip';
+import { requireDeno, requireOrSkip, requirePython } from '../helpers/skip';
 import { Tracker } from '../../src/tracking/tracker';
 import { installKernelSpec } from '../../src/runner/kernelspec';
 import { parameterizeNotebook } from '../../src/runner/parameterize';
@@ -13,6 +13,8 @@ import { readNotebook, writeNotebook } from '../../src/runner/notebook-io';
 import { STAGES } from '../../src/stages/context';
 
 const REPO = resolve(__dirname, '../..');
+/** The notebooks run unchanged under both kernels (Deno's is skipped outside CI when its binary is missing). */
+const KERNELS = ['tslab', 'deno'] as const;
 const BIN = join(REPO, 'bin/melbook.js');
 
 /** A config for a fast pipeline: two FSDD speakers, takes 0-9, one epoch. */
@@ -32,11 +34,15 @@ function smallProject(): { dir: string; config: string; runs: string } {
 
 const melbook = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 600_000 });
 
-test('melbook run executes the four notebooks as one FINISHED run with notebooks, logs, model and metrics', { timeout: 600_000 }, async (t) => {
+for (const kernel of KERNELS) test(`melbook run --kernel ${kernel} executes the four notebooks as one FINISHED run with notebooks, logs, model and metrics`, { timeout: 600_000 }, async (t) => {
   if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
+  if (kernel === 'deno' && !requireDeno(t)) return;
   const p = smallProject();
-  const r = melbook(['run', '--config', p.config]);
+  const r = melbook(['run', '--config', p.config, '--kernel', kernel]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  // A log (no TTY) is never silent: the cells' own lines and each running cell by its code.
+  assert.match(r.stdout, /epoch 1\/1 +loss [\d.]+ +acc [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+ +[\d.]+ s/, 'training prints each epoch');
+  assert.match(r.stderr, /03-train\.ipynb  cell \d+\/\d+  \d+:\d\d  \S/, 'the runner names the running cell');
   const runs = await new Tracker({ root: p.runs, gitCommit: null }).listRuns('pipeline-test');
   assert.equal(runs.length, 1, 'the notebooks log into the one pipeline run');
   const run = runs[0];
@@ -79,21 +85,24 @@ test('a failing stage stops the pipeline, saves the notebook with the error, end
   assert.match(saved, /no trained model/, 'the error is in place');
 });
 
-test('the same notebooks run in stage order under jupyter nbconvert with the tslab kernel', { timeout: 600_000 }, async (t) => {
+for (const kernel of KERNELS) test(`the same notebooks run in stage order under jupyter nbconvert with the ${kernel} kernel`, { timeout: 600_000 }, async (t) => {
   if (!requireOrSkip(t, hasFsdd(), FSDD_MISSING)) return;
   if (!requirePython(t, ['nbconvert'], 'python3-nbconvert')) return;
+  if (kernel === 'deno' && !requireDeno(t)) return;
   const p = smallProject();
   const dataDir = mkdtempSync(join(tmpdir(), 'melbook-jupyter-'));
-  await installKernelSpec({ env: { JUPYTER_DATA_DIR: dataDir } });
+  const [spec] = await installKernelSpec({ env: { JUPYTER_DATA_DIR: dataDir }, deno: kernel === 'deno' });
   const work = join(p.dir, 'notebooks');
   mkdirSync(work);
   // nbconvert runs the kernel in the notebook's folder; the notebooks import ../dist, so link it.
-  execFileSync('ln', ['-s', join(REPO, 'dist'), join(p.dir, 'dist')]);
+  // Deno does not follow the link to find dist's package.json ("type": "commonjs") and
+  // node_modules, as node does, so they are linked beside it: the layout of a project.
+  for (const name of ['dist', 'package.json', 'node_modules']) execFileSync('ln', ['-s', join(REPO, name), join(p.dir, name)]);
   for (const stage of STAGES) {
     const nb = parameterizeNotebook(await readNotebook(join(REPO, 'notebooks', `${stage}.ipynb`)), { config_path: p.config, project_root: p.dir });
     await writeNotebook(join(work, `${stage}.ipynb`), nb);
     const env = { ...process.env, JUPYTER_DATA_DIR: dataDir, JUPYTER_PATH: dataDir };
-    const r = spawnSync('/usr/bin/python3', ['-m', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', `${stage}.ipynb`, '--output', `${stage}.out.ipynb`], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync('/usr/bin/python3', ['-m', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', `--ExecutePreprocessor.kernel_name=${spec.name}`, `${stage}.ipynb`, '--output', `${stage}.out.ipynb`], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
     assert.equal(r.status, 0, `${stage} under nbconvert:\n${r.stderr.slice(-3000)}`);
     const out = JSON.parse(readFileSync(join(work, `${stage}.out.ipynb`), 'utf8'));
     const errors = out.cells.flatMap((c: { outputs?: { output_type: string }[] }) => c.outputs ?? []).filter((o: { output_type: string }) => o.output_type === 'error');
