@@ -121,7 +121,7 @@ pre.source { background: #f6f8fa; border-bottom: 1px solid var(--line); }
 .headline { display: flex; flex-wrap: wrap; gap: 10px 28px; margin: 0.4em 0 0.8em; }
 .headline-metric .value { font-size: 2em; font-weight: 600; line-height: 1.1; }
 .headline-metric .label { color: var(--muted); font-size: 14px; }
-.figures > div { flex: 1 1 480px; min-width: 0; }
+.figures > div { flex: 0 0 auto; max-width: 100%; overflow-x: auto; }
 `;
 
 export interface PageOptions {
