@@ -124,6 +124,7 @@ export {
   type SpecAugmentOptions, type TimeShiftOptions,
 } from './data/augment-features';
 export { addNoise, speedPerturb } from './data/augment-waveform';
+export { pitchShift, timeStretch, formantWarp } from './data/voice-augment';
 export { mixup, mixupLambda, oneHot } from './data/mixup';
 export { gaussianSource } from './data/random';
 export { trimSilence, nonSilentRange, resolveTrimSilenceOptions, type TrimSilenceOptions } from './audio/silence';

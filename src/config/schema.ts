@@ -191,6 +191,16 @@ export const PreprocessSchema = z
           .object({ probability: z.number().min(0).max(1).default(0), minSnrDb: z.number().default(10), maxSnrDb: z.number().default(30) })
           .strict()
           .default({}),
+        /** Pitch shift with the duration kept: with `probability`, a shift uniform in [minSemitones, maxSemitones]. Off: not in the feature key. */
+        pitch: z
+          .object({ probability: z.number().min(0).max(1).default(0), minSemitones: z.number().min(-12).max(12).default(-3), maxSemitones: z.number().min(-12).max(12).default(8) })
+          .strict()
+          .default({}),
+        /** Formant (vocal-tract-length) warp with f0 kept: with `probability`, a factor uniform in [minFactor, maxFactor] (> 1 higher formants). Off: not in the feature key. */
+        formant: z
+          .object({ probability: z.number().min(0).max(1).default(0), minFactor: z.number().min(0.5).max(2).default(0.9), maxFactor: z.number().min(0.5).max(2).default(1.2) })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),

@@ -1,7 +1,8 @@
 /**
  * The augmentation settings and the two augmenters built from them. The pieces live by level:
  * feature-level (`specAugment`, `timeShift`, `randomFreqWarp`) in augment-features.ts,
- * waveform-level (`addNoise`, `speedPerturb`) in augment-waveform.ts, batch-level (`mixup`) in
+ * waveform-level (`addNoise`, `speedPerturb`) in augment-waveform.ts and (`pitchShift`,
+ * `formantWarp`) in voice-augment.ts, batch-level (`mixup`) in
  * mixup.ts. `featureAugmenter` packs the feature-level ones as the `transform` hook of
  * `AudioDataset.dataset()`, which applies it to the training split only; `waveformAugmenter`
  * chains the waveform-level ones before feature extraction. docs/augmentation.md says where each
@@ -17,6 +18,7 @@ import {
 } from './augment-features';
 import { addNoise, speedPerturb, type SpeedPerturbOptions } from './augment-waveform';
 import type { Random } from './random';
+import { formantWarp, pitchShift } from './voice-augment';
 
 /** Every augmentation, all off by default. Feature-level first, then waveform, then batch. */
 export interface AugmentOptions {
@@ -44,6 +46,24 @@ export interface AugmentOptions {
     /** Fastest factor. Default 1.1. */
     maxFactor?: number;
   };
+  /** Pitch shift of the waveform with the duration kept (`pitchShift`): f0 moves, the formants move with it. */
+  pitch?: {
+    /** Chance that a clip is shifted, 0..1. Default 0 (off). */
+    probability?: number;
+    /** Lowest shift drawn, in semitones (negative: lower). Default -3. */
+    minSemitones?: number;
+    /** Highest shift drawn (uniform between the two), in semitones. Default 8: up towards women's and children's voices. */
+    maxSemitones?: number;
+  };
+  /** Formant (vocal-tract-length) warp on the linear spectrum with f0 kept (`formantWarp`). */
+  formant?: {
+    /** Chance that a clip is warped, 0..1. Default 0 (off). */
+    probability?: number;
+    /** Lowest factor drawn (< 1: a longer vocal tract). Default 0.9. */
+    minFactor?: number;
+    /** Highest factor drawn (uniform between the two); women's formants are ~15 % higher than men's. Default 1.2. */
+    maxFactor?: number;
+  };
   /** mixup of pairs within a batch. */
   mixup?: {
     /** Beta(alpha, alpha) parameter of lambda; 0 turns mixup off. Default 0. */
@@ -58,6 +78,8 @@ export interface ResolvedAugmentOptions {
   freqWarp: Required<FreqWarpOptions>;
   noise: Required<NonNullable<AugmentOptions['noise']>>;
   speed: Required<NonNullable<AugmentOptions['speed']>>;
+  pitch: Required<NonNullable<AugmentOptions['pitch']>>;
+  formant: Required<NonNullable<AugmentOptions['formant']>>;
   mixup: Required<NonNullable<AugmentOptions['mixup']>>;
 }
 
@@ -72,6 +94,8 @@ export function resolveAugmentOptions(options: AugmentOptions = {}, prefix = 'au
     freqWarp: { probability: 0, minFactor: 0.9, maxFactor: 1.1, ...options.freqWarp },
     noise: { probability: 0, minSnrDb: 10, maxSnrDb: 30, ...options.noise },
     speed: { probability: 0, minFactor: 0.9, maxFactor: 1.1, ...options.speed },
+    pitch: { probability: 0, minSemitones: -3, maxSemitones: 8, ...options.pitch },
+    formant: { probability: 0, minFactor: 0.9, maxFactor: 1.2, ...options.formant },
     mixup: { alpha: 0, ...options.mixup },
   };
   const check = (path: string, value: number, ok: boolean, allowed: string) => {
@@ -97,8 +121,19 @@ export function resolveAugmentOptions(options: AugmentOptions = {}, prefix = 'au
   probability('speed.probability', r.speed.probability);
   check('speed.minFactor', r.speed.minFactor, r.speed.minFactor > 0 && r.speed.minFactor <= 2, 'use a factor in (0, 2], e.g. 0.9');
   check('speed.maxFactor', r.speed.maxFactor, r.speed.maxFactor >= r.speed.minFactor && r.speed.maxFactor <= 2, `use a factor from speed.minFactor (${r.speed.minFactor}) to 2, e.g. 1.1`);
+  checkVoiceOptions(r, check);
   check('mixup.alpha', r.mixup.alpha, r.mixup.alpha >= 0 && Number.isFinite(r.mixup.alpha), 'use a number >= 0 (0 = off; 0.2 is common)');
   return r;
+}
+
+function checkVoiceOptions(r: ResolvedAugmentOptions, check: (path: string, value: number, ok: boolean, allowed: string) => void): void {
+  const { pitch, formant } = r;
+  check('pitch.probability', pitch.probability, pitch.probability >= 0 && pitch.probability <= 1, 'use a probability from 0 to 1');
+  check('pitch.minSemitones', pitch.minSemitones, pitch.minSemitones >= -12 && pitch.minSemitones <= 12, 'use a number of semitones from -12 to 12, e.g. -3');
+  check('pitch.maxSemitones', pitch.maxSemitones, pitch.maxSemitones >= pitch.minSemitones && pitch.maxSemitones <= 12, `use a number of semitones from pitch.minSemitones (${pitch.minSemitones}) to 12, e.g. 8`);
+  check('formant.probability', formant.probability, formant.probability >= 0 && formant.probability <= 1, 'use a probability from 0 to 1');
+  check('formant.minFactor', formant.minFactor, formant.minFactor >= 0.5 && formant.minFactor <= 2, 'use a factor from 0.5 to 2, e.g. 0.9');
+  check('formant.maxFactor', formant.maxFactor, formant.maxFactor >= formant.minFactor && formant.maxFactor <= 2, `use a factor from formant.minFactor (${formant.minFactor}) to 2, e.g. 1.2`);
 }
 
 /**
@@ -124,23 +159,27 @@ export function featureAugmenter(options: AugmentOptions | ResolvedAugmentOption
 }
 
 /**
- * The waveform-level augmentations for one decoded clip (at the pipeline's rate, any length):
- * speed perturbation, then noise, each with its probability, then `fitLength(length, fit)`, so the
- * result is ready for the feature extractor. Noise goes on before the padding, so the padding
- * stays digital silence, as it is in the (unaugmented) validation and test clips, and the SNR is
- * measured against the recording rather than a padded second.
- * @returns undefined when both are off (then call `fitLength` alone).
+ * The waveform-level augmentations for one decoded clip (at `context.rateHz`, any length): pitch
+ * shift, formant warp, speed perturbation, then noise, each with its probability, then
+ * `fitLength(length, fit)`, so the result is ready for the feature extractor. The voice changes
+ * come first, as properties of the speaker, then speed, then the channel. Noise goes on before
+ * the padding, so the padding stays digital silence, as it is in the (unaugmented) validation and
+ * test clips, and the SNR is measured against the recording rather than a padded second.
+ * @returns undefined when all are off (then call `fitLength` alone).
  */
 export function waveformAugmenter(
   options: AugmentOptions | ResolvedAugmentOptions,
-  context: { length: number; resampler: Resampler; fit?: FitLengthOptions; speed?: SpeedPerturbOptions },
+  context: { length: number; resampler: Resampler; fit?: FitLengthOptions; speed?: SpeedPerturbOptions; rateHz?: number },
 ): ((samples: Float32Array, random: Random) => Promise<Float32Array>) | undefined {
   const r = resolveAugmentOptions(options); // idempotent on resolved options
-  if (r.speed.probability === 0 && r.noise.probability === 0) return undefined;
+  const voice = r.pitch.probability > 0 || r.formant.probability > 0;
+  if (r.speed.probability === 0 && r.noise.probability === 0 && !voice) return undefined;
   return async (samples, random) => {
     let out = samples;
-    // The four decisions are drawn up front, whether or not their branch runs.
+    // The decisions are drawn up front, whether or not their branch runs; the voice ones only
+    // when a voice change is on, so the copies of configs without one stay as they were.
     const [speedRoll, factorRoll, noiseRoll, snrRoll] = [random(), random(), random(), random()];
+    if (voice) out = await perturbVoice(out, r, [random(), random(), random(), random()], context);
     if (speedRoll < r.speed.probability) {
       const factor = r.speed.minFactor + factorRoll * (r.speed.maxFactor - r.speed.minFactor);
       out = await speedPerturb(out, factor, context.resampler, context.speed);
@@ -148,4 +187,18 @@ export function waveformAugmenter(
     if (noiseRoll < r.noise.probability) out = addNoise(out, random, { snrDb: r.noise.minSnrDb + snrRoll * (r.noise.maxSnrDb - r.noise.minSnrDb) });
     return fitLength(out, context.length, context.fit);
   };
+}
+
+/** Pitch shift then formant warp, each when its roll is under its probability; `rateHz` defaults to 8000. */
+async function perturbVoice(
+  samples: Float32Array,
+  r: ResolvedAugmentOptions,
+  [pitchRoll, semitoneRoll, formantRoll, warpRoll]: number[],
+  context: { resampler: Resampler; rateHz?: number },
+): Promise<Float32Array> {
+  const rateHz = context.rateHz ?? 8000;
+  let out = samples;
+  if (pitchRoll < r.pitch.probability) out = await pitchShift(out, r.pitch.minSemitones + semitoneRoll * (r.pitch.maxSemitones - r.pitch.minSemitones), rateHz, context.resampler);
+  if (formantRoll < r.formant.probability) out = formantWarp(out, r.formant.minFactor + warpRoll * (r.formant.maxFactor - r.formant.minFactor), rateHz);
+  return out;
 }

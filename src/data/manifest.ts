@@ -12,6 +12,12 @@ import { AudioSettingsSchema } from '../audio/settings';
 import { FeatureSpecSchema } from '../features/spec';
 import { PreprocessSchema, SplitSchema } from '../config/schema';
 
+/** `preprocess.augment` with `pitch` and `formant` optional: metadata written before them lacks them, and they are written only when on. */
+function storedAugmentSchema() {
+  const augment = PreprocessSchema.shape.augment.removeDefault();
+  return augment.extend({ pitch: augment.shape.pitch.removeDefault().optional(), formant: augment.shape.formant.removeDefault().optional() });
+}
+
 export const MANIFEST_FILE = 'manifest.json';
 export const METADATA_FILE = 'metadata.json';
 export const REPORT_FILE = 'preprocess-report.json';
@@ -90,7 +96,8 @@ export const DatasetMetadataSchema = z
      */
     recordingsDir: z.string().optional(),
     /** Waveform augmentation that made each entry's `copies` (preprocess.augment); absent when off. */
-    augment: PreprocessSchema.shape.augment.optional(),
+    // The voice changes (pitch, formant) are stored only when on (see StoredAugment in stages/preprocess.ts).
+    augment: storedAugmentSchema().optional(),
     /** Shape of one feature array, e.g. [64, 63]. */
     featureShape: shape,
     /** Model input shape: featureShape plus a channel axis, e.g. [64, 63, 1]. */

@@ -49,7 +49,7 @@ export async function augmentationPreview(dataset: AudioDataset, training: Pick<
       const { speech, samples } = await prepareAudio(await readAudioFile(source), source, { ...audio, resampler });
       preview.samples = samples;
       if (meta.augment && preview.copies.length > 0) {
-        const waves = await perturbedCopies(speech, entry.id, preview.copies.length, meta.augment, { length: clipLength(audio), fit: audio, resampler });
+        const waves = await perturbedCopies(speech, entry.id, preview.copies.length, meta.augment, { length: clipLength(audio), fit: audio, resampler, rateHz: audio.sampleRateHz });
         preview.copies.forEach((c, j) => (c.samples = waves[j]));
       }
     } finally {

@@ -23,7 +23,7 @@ export interface PreprocessTask {
   extractor: ExtractorSpec;
   audio: AudioSettings;
   /** Waveform augmentation: `copies` perturbed versions per clip, written to `clips[i].copies`. */
-  augment?: { seed: number; speed: AugmentOptions['speed']; noise: AugmentOptions['noise'] };
+  augment?: { seed: number; speed: AugmentOptions['speed']; noise: AugmentOptions['noise']; pitch?: AugmentOptions['pitch']; formant?: AugmentOptions['formant'] };
   /** `id` seeds the clip's copies; `copies` are their output paths (empty: no augmentation). */
   clips: { id: string; source: string; out: string; copies: string[]; knownSha256?: string }[];
 }
@@ -98,7 +98,7 @@ async function processClip(
   const features = extractor.extract(samples, task.audio.sampleRateHz);
   // Copies first, the original last: a clip counts as done (journal) only when all its files exist.
   if (clip.copies.length > 0 && task.augment) {
-    const waves = await perturbedCopies(speech, clip.id, clip.copies.length, task.augment, { length, fit, resampler: (resampler ??= new Resampler()) });
+    const waves = await perturbedCopies(speech, clip.id, clip.copies.length, task.augment, { length, fit, resampler: (resampler ??= new Resampler()), rateHz: task.audio.sampleRateHz });
     for (const [j, out] of clip.copies.entries()) {
       const copy = extractor.extract(waves[j], task.audio.sampleRateHz);
       writeNpySync(out, copy.data, copy.shape);
@@ -118,7 +118,7 @@ export async function perturbedCopies(
   id: string,
   count: number,
   augment: NonNullable<PreprocessTask['augment']>,
-  context: { length: number; fit: FitLengthOptions; resampler: Resampler },
+  context: { length: number; fit: FitLengthOptions; resampler: Resampler; rateHz?: number },
 ): Promise<Float32Array[]> {
   const perturb = waveformAugmenter(augment, context);
   const out: Float32Array[] = [];

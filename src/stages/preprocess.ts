@@ -64,8 +64,11 @@ export function extractorSpecFromConfig(features: FeaturesConfig, data: DataConf
   return { ...features, sampleRateHz: data.sampleRateHz };
 }
 
+/** `preprocess.augment` as keyed and stored in the metadata: the voice changes only when on. */
+export type StoredAugment = Omit<PreprocessConfig['augment'], 'pitch' | 'formant'> & Partial<Pick<PreprocessConfig['augment'], 'pitch' | 'formant'>>;
+
 /** The feature folder's key: extractor parameters plus the audio loading that precedes them. */
-export function featureKeyFor(features: FeaturesConfig, data: DataConfig, augment?: PreprocessConfig['augment']): string {
+export function featureKeyFor(features: FeaturesConfig, data: DataConfig, augment?: StoredAugment): string {
   const extractor = createExtractor(extractorSpecFromConfig(features, data));
   return cacheKey(extractor, keyExtras(data, augment));
 }
@@ -82,8 +85,20 @@ export function audioSettings(data: DataConfig): AudioSettings {
 }
 
 /** The feature key's inputs besides the extractor: audio loading and, when on, waveform augmentation. */
-function keyExtras(data: DataConfig, augment?: PreprocessConfig['augment']): Record<string, unknown> {
-  return augment && augment.copies > 0 ? { audio: audioSettings(data), augment } : { audio: audioSettings(data) };
+function keyExtras(data: DataConfig, augment?: StoredAugment): Record<string, unknown> {
+  const active = activeAugment(augment);
+  return active ? { audio: audioSettings(data), augment: active } : { audio: audioSettings(data) };
+}
+
+/**
+ * The waveform augmentation that makes copies, or undefined. The voice changes (`pitch`,
+ * `formant`) are left out while off, so the feature keys and metadata of configs that predate
+ * them do not change.
+ */
+function activeAugment(augment?: StoredAugment): StoredAugment | undefined {
+  if (!augment || augment.copies === 0) return undefined;
+  const { pitch, formant, ...rest } = augment;
+  return { ...rest, ...(pitch && pitch.probability > 0 ? { pitch } : {}), ...(formant && formant.probability > 0 ? { formant } : {}) };
 }
 
 export async function preprocess(options: PreprocessOptions): Promise<PreprocessResult> {
@@ -98,13 +113,18 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   return writeOutputs(plan, { manifest, metadata, kept, skipped, total: scan.files.length, started, recordings: options.data.recordings });
 }
 
+/** The waveform augmentation as the worker task carries it: the seed and the perturbations, not the copy count. */
+function workerAugment(a: StoredAugment): NonNullable<PreprocessTask['augment']> {
+  return { seed: a.seed, speed: a.speed, noise: a.noise, ...(a.pitch ? { pitch: a.pitch } : {}), ...(a.formant ? { formant: a.formant } : {}) };
+}
+
 /** What every clip is turned into, and where: the extractor, audio loading, augmentation and the feature folder. */
 interface FeaturePlan {
   spec: ExtractorSpec;
   extractor: ReturnType<typeof createExtractor>;
   audio: PreprocessTask['audio'];
   /** Waveform augmentation, when it makes copies. */
-  augment?: PreprocessConfig['augment'];
+  augment?: StoredAugment;
   copies: number;
   featureKey: string;
   featureDir: string;
@@ -119,8 +139,8 @@ function planFeatures(options: PreprocessOptions): FeaturePlan {
   const spec = extractorSpecFromConfig(features, data);
   const extractor = createExtractor(spec);
   const copies = pre.augment?.copies ?? 0;
-  const augment = copies > 0 ? pre.augment : undefined;
-  if (augment) resolveAugmentOptions({ speed: augment.speed, noise: augment.noise }, 'preprocess.augment'); // throws ConfigError with the YAML path
+  const augment = activeAugment(pre.augment);
+  if (augment) resolveAugmentOptions({ speed: augment.speed, noise: augment.noise, pitch: augment.pitch, formant: augment.formant }, 'preprocess.augment'); // throws ConfigError with the YAML path
   const featureKey = cacheKey(extractor, keyExtras(data, augment));
   const featureDir = join(pre.dir, featureKey);
   const clipsDir = join(featureDir, 'clips');
@@ -164,7 +184,7 @@ async function extractClips(plan: FeaturePlan, tasks: readonly ClipTask[], optio
   let done = 0;
   let failed = 0;
   const runChunk = async (start: number, run: (t: PreprocessTask) => Promise<ClipResult[]>) => {
-    const task: PreprocessTask = { extractor: plan.spec, audio: plan.audio, clips: tasks.slice(start, start + chunkSize), ...(plan.augment ? { augment: { seed: plan.augment.seed, speed: plan.augment.speed, noise: plan.augment.noise } } : {}) };
+    const task: PreprocessTask = { extractor: plan.spec, audio: plan.audio, clips: tasks.slice(start, start + chunkSize), ...(plan.augment ? { augment: workerAugment(plan.augment) } : {}) };
     const out = await run(task);
     const lines: string[] = [];
     out.forEach((r, k) => {

@@ -213,7 +213,7 @@ export function trainingDatasets(
   const [rows, cols] = meta.featureShape;
   const transform = featureAugmenter(t.augment, [rows, cols ?? 1], featureRowBlocks(meta.features));
   if (transform) log(`augmenting the training split: ${JSON.stringify({ freqWarp: t.augment.freqWarp, specAugment: t.augment.specAugment, timeShift: t.augment.timeShift })}`);
-  if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise })}`);
+  if (meta.augment) log(`training clips are drawn from the original and ${meta.augment.copies} perturbed copies: ${JSON.stringify({ speed: meta.augment.speed, noise: meta.augment.noise, pitch: meta.augment.pitch, formant: meta.augment.formant })}`);
   if (mixupAlpha > 0) log(`mixup of training batches, alpha ${mixupAlpha}; loss ${loss} on soft labels`);
   return {
     trainDs: dataset.dataset('train', { batchSize: t.batchSize, seed: t.seed, normalization: t.normalization, shuffleBuffer: t.shuffleBuffer, transform, labels, mixupAlpha, firstEpoch }),

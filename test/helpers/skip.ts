@@ -1,7 +1,7 @@
 /**
  * Skipping a test for a missing dependency. Outside CI the test is skipped with the reason; in
  * CI (env CI=true), where .ci/run installs every such dependency (python3 numpy, scipy, torch,
- * torchaudio, yaml, nbconvert/jupyter, chromium, FSDD from ../shared/fsdd; npm ci the optional deno), a missing one is a
+ * torchaudio, yaml, nbconvert/jupyter, chromium, espeak-ng, redis-server, FSDD from ../shared/fsdd; npm ci the optional deno), a missing one is a
  * broken CI setup, so the test fails with the same reason instead of passing as skipped.
  */
 import { spawnSync } from 'node:child_process';
