@@ -82,7 +82,7 @@ export async function leaveOneSpeakerOut(options: LosoOptions): Promise<LosoResu
   const speakers = options.speakers ?? prep.metadata.speakers;
   const tracker = new Tracker({ root: base.tracking.root });
   const runName = base.tracking.runName ?? `loso-${new Date().toISOString().slice(0, 19)}`;
-  const runOptions = { experimentName: base.tracking.experiment, runName, tags: { 'melbook.mode': 'loso' }, continueRunId: options.resumeParentRunId, endChildren: !options.executor?.remote };
+  const runOptions = { experimentName: base.tracking.experiment, runName, tags: { 'melbook.mode': 'loso' }, continueRunId: options.resumeParentRunId, reopenFinished: true, endChildren: !options.executor?.remote };
   return withRun(tracker, runOptions, async (parent) => {
     await parent.logParams({ 'loso.speakers': speakers.join(' '), 'loso.folds': speakers.length, ...(options.configFile ? { 'loso.config': options.configFile } : {}) });
     if (options.configFile) await parent.logArtifact(options.configFile, 'config');

@@ -65,7 +65,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const speakers = options.loso ? options.speakers ?? (await preprocess({ ...base })).metadata.speakers : undefined;
   const executor: Executor = options.executor ?? new LocalExecutor({ concurrency: Math.max(1, options.jobs ?? 1), log, label: (job) => job.run.runName });
   const tracker = new Tracker({ root: base.tracking.root });
-  const runOptions = { experimentName: base.tracking.experiment, runName: base.tracking.runName ?? `sweep-${new Date().toISOString().slice(0, 19)}`, tags: { 'melbook.mode': options.loso ? 'sweep-loso' : 'sweep' }, continueRunId: options.resumeParentRunId, endChildren: !executor.remote };
+  const runOptions = { experimentName: base.tracking.experiment, runName: base.tracking.runName ?? `sweep-${new Date().toISOString().slice(0, 19)}`, tags: { 'melbook.mode': options.loso ? 'sweep-loso' : 'sweep' }, continueRunId: options.resumeParentRunId, reopenFinished: true, endChildren: !executor.remote };
   try {
     return await withRun(tracker, runOptions, async (parent) => {
       await parent.logParams({ 'sweep.points': options.points.length, 'sweep.keys': [...new Set(options.points.flatMap(Object.keys))].join(' '), 'sweep.loso': Boolean(options.loso), ...(speakers ? { 'sweep.speakers': speakers.join(' ') } : {}) });

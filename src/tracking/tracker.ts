@@ -142,11 +142,12 @@ export class Tracker {
 
   /**
    * Set a killed or failed run RUNNING again, to continue it (`melbook train --resume`,
-   * `--resume PARENT_RUN_ID`); a TrackingError for a FINISHED run, which has nothing left to do.
+   * `--resume PARENT_RUN_ID`); a TrackingError for a FINISHED run, which has nothing left to
+   * do, unless `reopenFinished` (a parent run aggregates its jobs again).
    */
-  async reopenRun(runId: string): Promise<RunHandle> {
+  async reopenRun(runId: string, options: { reopenFinished?: boolean } = {}): Promise<RunHandle> {
     const run = await this.store.getRun(runId);
-    if (run.info.status === 'FINISHED') throw new TrackingError(`run ${runId} is FINISHED: nothing to resume; start a new run instead`);
+    if (run.info.status === 'FINISHED' && !options.reopenFinished) throw new TrackingError(`run ${runId} is FINISHED: nothing to resume; start a new run instead`);
     const info = run.info.status === 'RUNNING' ? run.info : await this.store.updateRunInfo(runId, 'RUNNING', null);
     // The run now lives in this process: its host, pid and heartbeat say so, or `melbook runs` would call it dead.
     if (this.opts.heartbeat) await this.store.logBatch(runId, [], [], Object.entries(livenessTags(this.opts.now())).map(([key, value]) => ({ key, value })));
@@ -319,6 +320,8 @@ export interface WithRunOptions extends StartRunOptions {
   endChildren?: boolean;
   /** Continue this existing run (see `Tracker.reopenRun`) instead of starting a new one. */
   continueRunId?: string;
+  /** With `continueRunId`: a FINISHED run may be continued too (a parent run that aggregates again). */
+  reopenFinished?: boolean;
 }
 
 /**
@@ -341,7 +344,7 @@ export async function endRunningChildren(parent: RunHandle, status: RunStatus = 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export async function withRun<T>(tracker: Tracker, options: WithRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
-  const run = options.continueRunId ? await tracker.reopenRun(options.continueRunId) : await tracker.startRun(options);
+  const run = options.continueRunId ? await tracker.reopenRun(options.continueRunId, { reopenFinished: options.reopenFinished }) : await tracker.startRun(options);
   const endChildren = options.endChildren === false ? async () => [] : () => endRunningChildren(run);
   let ended = false;
   // The listener stays registered until the run is marked KILLED: handlers that re-raise the
