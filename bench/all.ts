@@ -7,7 +7,7 @@ import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { benchPreprocess } from './features';
 import { benchTrain } from './train';
-import { median, runTorch, table, torchAvailable } from './peers';
+import { load1, median, runTorch, spread, table, torchAvailable } from './peers';
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -28,16 +28,17 @@ async function main(): Promise<void> {
   rows.push(['preprocess FSDD, files/s', fmt(prepOurs), fmt(prepTorch), ratio(prepOurs, prepTorch), 'higher']);
   const epochOurs = median(train.epochSeconds);
   const epochTorch = t((x) => x.epoch_s_median);
-  rows.push(['train seed CNN, s/epoch', fmt(epochOurs, 2), fmt(epochTorch, 2), ratio(epochOurs, epochTorch), 'lower']);
+  rows.push(['train seed CNN (Adam 1e-3), s/epoch', `${spread(train.epochSeconds)}; CPU ${spread(train.epochCpuSeconds)}`, fmt(epochTorch, 2), ratio(epochOurs, epochTorch), 'lower']);
   const inferTorch = t((x) => 300 / x.infer_300_s);
-  rows.push(['inference, clips/s', fmt(train.inferClipsPerSecond), fmt(inferTorch), ratio(train.inferClipsPerSecond, inferTorch), 'higher']);
+  rows.push(['inference, clips/s (median of 5)', spread(train.inferClipsPerSecondRuns, 0), fmt(inferTorch), ratio(train.inferClipsPerSecond, inferTorch), 'higher']);
   const memOurs = Math.max(prep.peakRssMb, train.peakRssMb);
   const memTorch = t((x) => x.peak_rss_mb);
-  rows.push(['peak resident memory, MB', fmt(memOurs), fmt(memTorch), ratio(memOurs, memTorch), 'lower']);
+  rows.push(['peak resident memory (ru_maxrss), MB', fmt(memOurs), fmt(memTorch), ratio(memOurs, memTorch), 'lower']);
   console.log(`\nmelbook vs PyTorch on FSDD, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log(`melbook: node ${process.version}, tfjs ${tf.version.tfjs}, backend ${train.backend}, ${prep.workers} preprocess workers; medians of ${runs} preprocess runs and ${train.epochSeconds.length} epochs`);
+  console.log(`melbook: node ${process.version}, tfjs ${tf.version.tfjs}, backend ${train.backend} on ${train.threads} thread(s) (MELBOOK_THREADS), ${prep.workers} preprocess workers; medians of ${runs} preprocess runs and ${train.epochSeconds.length} epochs`);
   if (torchRuns.length) console.log(`PyTorch: torch ${torchRuns[0].torch}, ${torchRuns[0].threads} threads; medians of ${torchRuns.length} runs of ../shared/bench/torch_fsdd.py`);
   console.log(table(rows));
+  console.log(`1-minute load at the end: ${load1().toFixed(2)} (figures are comparable only below ${availableParallelism()})`);
   if (why) console.log(`PyTorch not measured: ${why}`);
 }
 

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { FSDD_DIR } from '../test/helpers/fsdd';
 
 export const REPO = resolve(__dirname, '..');
@@ -51,6 +52,17 @@ export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss
   const figures = JSON.parse(lines[lines.length - 2]) as TorchFigures;
   const { peak_rss_mb } = JSON.parse(lines[lines.length - 1]) as { peak_rss_mb: number };
   return { ...figures, peak_rss_mb };
+}
+
+/** `median (min-max)` of a sample, with `digits` decimals: every figure shows its spread. */
+export function spread(xs: number[], digits = 2): string {
+  if (xs.length === 0) return 'n/a';
+  return `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+}
+
+/** The 1-minute load average: timings are only comparable when it is below the core count. */
+export function load1(): number {
+  return loadavg()[0];
 }
 
 export function median(xs: number[]): number {
