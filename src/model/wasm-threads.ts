@@ -14,7 +14,7 @@
  * a prelude that defines them, read from the bundle's `var require$$N = require('x')` lines.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransferListItem } from 'node:worker_threads';
@@ -25,7 +25,12 @@ const recordedText = new WeakMap<Blob, string>();
 let scriptDir: string | undefined;
 
 function scriptFile(text: string): string {
-  scriptDir ??= mkdtempSync(join(tmpdir(), 'melbook-wasm-threads-'));
+  if (scriptDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'melbook-wasm-threads-'));
+    // Workers read these files when they start, which can be any time while the process runs.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scriptDir = dir;
+  }
   const file = join(scriptDir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.js`);
   writeFileSync(file, text);
   return file;
