@@ -19,6 +19,10 @@ export interface TorchFigures {
   files: number;
   prep_s: number;
   prep_files_per_s: number;
+  /** Preprocessing processes (YARD_PREP_WORKERS). */
+  prep_workers?: number;
+  /** Whether one .npy per clip was written (YARD_SAVE_NPY). */
+  prep_saved_npy?: boolean;
   epoch_s_median: number;
   epochs: number;
   test_acc: number;
@@ -33,8 +37,11 @@ export function torchAvailable(): string | undefined {
   return r.status === 0 ? undefined : 'python3-torch / python3-torchaudio not installed (apt-get install -y python3-torch python3-torchaudio)';
 }
 
-/** Run the yardstick once: `epochs` training epochs, `threads` torch threads. */
-export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss_mb: number } {
+/**
+ * Run the yardstick once: `epochs` training epochs, `threads` torch threads; `env` adds its
+ * switches (YARD_PREP_WORKERS, YARD_SAVE_NPY).
+ */
+export function runTorch(epochs: number, threads = 2, env: Record<string, string> = {}): TorchFigures & { peak_rss_mb: number } {
   // Run the yardstick unchanged through runpy, then report the process's peak resident memory.
   const wrapper = [
     'import resource, runpy, sys',
@@ -44,7 +51,7 @@ export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss
   ].join('\n');
   const r = spawnSync(PYTHON, ['-c', wrapper, YARDSTICK, FSDD, String(epochs), String(threads)], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), ...env },
     maxBuffer: 1 << 24,
   });
   if (r.status !== 0) throw new Error(`torch yardstick failed (${r.status}): ${r.stderr.slice(-2000)}`);
