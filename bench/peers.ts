@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { FSDD_DIR } from '../test/helpers/fsdd';
 
 export const REPO = resolve(__dirname, '..');
@@ -18,6 +19,10 @@ export interface TorchFigures {
   files: number;
   prep_s: number;
   prep_files_per_s: number;
+  /** Preprocessing processes (YARD_PREP_WORKERS). */
+  prep_workers?: number;
+  /** Whether one .npy per clip was written (YARD_SAVE_NPY). */
+  prep_saved_npy?: boolean;
   epoch_s_median: number;
   epochs: number;
   test_acc: number;
@@ -32,8 +37,11 @@ export function torchAvailable(): string | undefined {
   return r.status === 0 ? undefined : 'python3-torch / python3-torchaudio not installed (apt-get install -y python3-torch python3-torchaudio)';
 }
 
-/** Run the yardstick once: `epochs` training epochs, `threads` torch threads. */
-export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss_mb: number } {
+/**
+ * Run the yardstick once: `epochs` training epochs, `threads` torch threads; `env` adds its
+ * switches (YARD_PREP_WORKERS, YARD_SAVE_NPY).
+ */
+export function runTorch(epochs: number, threads = 2, env: Record<string, string> = {}): TorchFigures & { peak_rss_mb: number } {
   // Run the yardstick unchanged through runpy, then report the process's peak resident memory.
   const wrapper = [
     'import resource, runpy, sys',
@@ -43,7 +51,7 @@ export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss
   ].join('\n');
   const r = spawnSync(PYTHON, ['-c', wrapper, YARDSTICK, FSDD, String(epochs), String(threads)], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), ...env },
     maxBuffer: 1 << 24,
   });
   if (r.status !== 0) throw new Error(`torch yardstick failed (${r.status}): ${r.stderr.slice(-2000)}`);
@@ -51,6 +59,17 @@ export function runTorch(epochs: number, threads = 2): TorchFigures & { peak_rss
   const figures = JSON.parse(lines[lines.length - 2]) as TorchFigures;
   const { peak_rss_mb } = JSON.parse(lines[lines.length - 1]) as { peak_rss_mb: number };
   return { ...figures, peak_rss_mb };
+}
+
+/** `median (min-max)` of a sample, with `digits` decimals: every figure shows its spread. */
+export function spread(xs: number[], digits = 2): string {
+  if (xs.length === 0) return 'n/a';
+  return `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+}
+
+/** The 1-minute load average: timings are only comparable when it is below the core count. */
+export function load1(): number {
+  return loadavg()[0];
 }
 
 export function median(xs: number[]): number {

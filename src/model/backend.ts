@@ -3,12 +3,15 @@
  *
  * 1. `tensorflow` — `@tensorflow/tfjs-node` (native libtensorflow). An optional dependency:
  *    loaded with `require` inside a try, so its absence is a fallback, not an error.
- * 2. `wasm` — `@tensorflow/tfjs-backend-wasm` (XNNPACK). In Node the **non-threaded SIMD** build
- *    (`tfjs-backend-wasm-simd.wasm`) is used: the threaded build creates its pthread workers from
- *    a blob URL, which Node 20's `worker_threads` cannot load, so we pin
- *    `WASM_HAS_MULTITHREAD_SUPPORT` to false (tfjs already answers false under Node; pinning makes
- *    it explicit) and point `setWasmPaths` at the package's own `dist/` folder so the binary is
- *    read from disk, never fetched. When wasm is chosen, melbook's training kernels
+ * 2. `wasm` — `@tensorflow/tfjs-backend-wasm` (XNNPACK), the SIMD build, read from the
+ *    package's own `dist/` folder (`setWasmPaths`), never fetched. With `threads` 1 (the
+ *    default) the non-threaded SIMD build; with more, the threaded SIMD build, whose pthread
+ *    workers tfjs cannot start in Node by itself (it hands Emscripten blob URLs): see
+ *    `wasm-threads.ts`. XNNPACK's thread pool then splits each convolution and matrix product.
+ *    Results are bit-reproducible for a given thread count; across counts they agree to
+ *    rounding (~1e-8 on the weights after a few Adam steps), not bit for bit, as the threaded
+ *    build's kernels may sum in another order. The module starts once per process, so the first selection
+ *    fixes the thread count. When wasm is chosen, melbook's training kernels
  *    (`registerWasmTrainingKernels`) are registered then — never on import.
  * 3. `cpu` — pure JS; always available, roughly 1000x slower than PyTorch for training.
  *
@@ -22,6 +25,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, MelbookError } from '../errors';
 import { registerWasmTrainingKernels } from './kernels';
+import { withNodePthreads } from './wasm-threads';
 
 /** The backends melbook knows, best first; `auto` means "the first of these that loads". */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -39,8 +43,9 @@ export interface SelectBackendOptions {
    */
   configured?: BackendPreference;
   /**
-   * XNNPACK thread count for wasm. Default 1. Only 1 is possible in Node 20 (see the module
-   * note); a larger value is recorded as ignored in `fallbacks`.
+   * XNNPACK thread count for wasm (see the module note). Default: env `MELBOOK_THREADS`, else 1.
+   * A count the running module cannot take (it started earlier with another) is reported in
+   * `fallbacks`.
    */
   threads?: number;
 }
@@ -61,6 +66,8 @@ export interface BackendSelection {
 
 /** Environment variable that overrides the backend choice when `prefer` is not given. */
 export const BACKEND_ENV_VAR = 'MELBOOK_BACKEND';
+/** Environment variable with the wasm thread count when `threads` is not given. */
+export const THREADS_ENV_VAR = 'MELBOOK_THREADS';
 
 function resolveOptions(options: SelectBackendOptions = {}): ResolvedSelectBackendOptions {
   const fromEnv = process.env[BACKEND_ENV_VAR];
@@ -70,9 +77,11 @@ function resolveOptions(options: SelectBackendOptions = {}): ResolvedSelectBacke
     const where = options.prefer !== undefined ? 'prefer' : env !== undefined ? BACKEND_ENV_VAR : 'training.backend';
     throw new ConfigError(where, prefer, `use one of ${BACKEND_PREFERENCES.join(', ')}`);
   }
-  const threads = options.threads ?? 1;
+  const fromThreadsEnv = process.env[THREADS_ENV_VAR];
+  const threads = options.threads ?? (fromThreadsEnv ? Number(fromThreadsEnv) : 1);
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new ConfigError('threads', threads, 'use a whole number >= 1');
+    const fromOption = options.threads !== undefined;
+    throw new ConfigError(fromOption ? 'threads' : THREADS_ENV_VAR, fromOption ? threads : fromThreadsEnv, 'use a whole number >= 1');
   }
   return { prefer, threads };
 }
@@ -88,6 +97,7 @@ export function wasmBinaryFolder(): string {
 }
 
 let wasmPathsSet = false;
+let wasmStarted = false;
 
 async function tryTensorflow(): Promise<void> {
   // Loaded only here: requiring it registers the 'tensorflow' backend as a side effect.
@@ -99,18 +109,22 @@ async function tryTensorflow(): Promise<void> {
 async function tryWasm(threads: number, fallbacks: BackendSelection['fallbacks']): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!wasmPathsSet) {
     wasm.setWasmPaths(wasmBinaryFolder());
     wasmPathsSet = true;
   }
-  if (threads > 1) {
-    fallbacks.push({
-      name: `wasm threads=${threads}`,
-      reason: 'threaded wasm cannot start its workers in Node (blob-URL worker); using 1 thread',
-    });
+  // The module starts once per process: the first selection fixes the build and thread count.
+  if (!wasmStarted) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+    wasm.setThreadsCount(threads);
   }
-  if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') returned false");
+  const set = threads > 1 && !wasmStarted ? withNodePthreads(threads, () => tf.setBackend('wasm')) : tf.setBackend('wasm');
+  if (!(await set)) throw new Error("tf.setBackend('wasm') returned false");
+  wasmStarted = true;
+  const actual = wasm.getThreadsCount();
+  if (actual !== threads) {
+    fallbacks.push({ name: `wasm threads=${threads}`, reason: `the wasm module already runs with ${actual} thread(s) in this process (it starts once)` });
+  }
   if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
     fallbacks.push({ name: 'wasm-simd', reason: 'WebAssembly SIMD not available; running the plain wasm build' });
   }

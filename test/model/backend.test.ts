@@ -1,11 +1,11 @@
 /**
  * Backend selection: order of preference, fallbacks with reasons, the MELBOOK_BACKEND override,
- * the non-threaded wasm build, and that kernels are registered only when wasm is selected.
+ * the non-threaded wasm build (the threaded one: wasm-threads.test.ts), and that kernels are registered only when wasm is selected.
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ENV_VAR, selectBackend, wasmBinaryFolder } from '../../src/model/backend';
+import { BACKEND_ENV_VAR, THREADS_ENV_VAR, selectBackend, wasmBinaryFolder } from '../../src/model/backend';
 import { registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../../src/model/kernels';
 import { ConfigError } from '../../src/errors';
 import * as fs from 'node:fs';
@@ -68,8 +68,14 @@ describe('selectBackend', () => {
     await assert.rejects(selectBackend({ prefer: 'gpu' as never }), (err: unknown) => err instanceof ConfigError && err.path === 'prefer');
   });
 
-  test('a thread count below 1 is a ConfigError', async () => {
+  test('a thread count below 1 is a ConfigError, from the option or MELBOOK_THREADS', async () => {
     await assert.rejects(selectBackend({ prefer: 'cpu', threads: 0 }), ConfigError);
+    process.env[THREADS_ENV_VAR] = 'two';
+    try {
+      await assert.rejects(selectBackend({ prefer: 'cpu' }), (err: unknown) => err instanceof ConfigError && err.path === THREADS_ENV_VAR && /"two"/.test(err.message));
+    } finally {
+      delete process.env[THREADS_ENV_VAR];
+    }
   });
 
   test('the wasm binaries are found on disk, SIMD build included', () => {
@@ -86,12 +92,13 @@ describe('selectBackend', () => {
     assert.match(selection.fallbacks[0].reason, /tfjs-node/);
   });
 
-  test('wasm runs the non-threaded SIMD build and registers the training kernels', async () => {
+  test('wasm on one thread runs the non-threaded SIMD build, keeps it for a later request of 2 threads, and registers the training kernels', async () => {
+    assert.deepEqual((await selectBackend({ prefer: 'wasm', threads: 1 })).fallbacks, []);
     const selection = await selectBackend({ prefer: 'wasm', threads: 2 });
     assert.equal(selection.name, 'wasm');
     assert.equal(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'), false);
     assert.equal(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), true);
-    assert.ok(selection.fallbacks.some((f) => f.name === 'wasm threads=2' && /1 thread/.test(f.reason)));
+    assert.ok(selection.fallbacks.some((f) => f.name === 'wasm threads=2' && /already runs with 1 thread/.test(f.reason)));
     assert.equal(wasmTrainingKernelsRegistered(), true);
     assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
   });
