@@ -38,7 +38,9 @@ export async function checkQueueReachable(url: string | QueueTarget, timeoutMs =
     await Promise.race([client.connect().then(() => client.ping()), timer]);
   } catch (e) {
     if (e instanceof QueueUnreachableError) throw e;
-    throw new QueueUnreachableError(target.display, redactError((e as Error).message, target), { cause: undefined });
+    // The client's own error (a refused connection, an untrusted TLS certificate) says more than the closed connection.
+    const reason = lastError === 'no answer' ? (e as Error).message : `${(e as Error).message} ${lastError}`;
+    throw new QueueUnreachableError(target.display, redactError(reason, target), { cause: undefined });
   } finally {
     client.disconnect();
   }

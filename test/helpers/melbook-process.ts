@@ -12,8 +12,8 @@ export interface MelbookProcess {
 }
 
 /** Start `melbook ARGS` in `cwd` on the cpu backend (tiny test models train fastest there). */
-export function melbook(args: string[], cwd: string): MelbookProcess {
-  const child = spawn(process.execPath, [MELBOOK_BIN, ...args], { cwd, env: { ...process.env, MELBOOK_BACKEND: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function melbook(args: string[], cwd: string, env: Record<string, string> = {}): MelbookProcess {
+  const child = spawn(process.execPath, [MELBOOK_BIN, ...args], { cwd, env: { ...process.env, MELBOOK_BACKEND: 'cpu', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const collect = (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean));
   child.stdout!.on('data', collect);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { melbook, until, type MelbookProcess as Proc } from '../helpers/melbook-process';
-import { startRedis, redisAvailable, freePort } from '../helpers/redis-server';
+import { startRedis, redisAvailable, freePort, makeTestCertificates } from '../helpers/redis-server';
 import { toneCorpus } from '../helpers/corpus';
 import { Tracker } from '../../src/tracking/tracker';
 import { TRAINING_QUEUE } from '../../src/orchestration/queue';
@@ -199,6 +199,34 @@ test('Redis restarting empty mid-run: the dispatcher puts the lost jobs back and
     assert.deepEqual(finished.map((r) => r.data.tags['melbook.loso.speaker']).sort(), ['ann', 'bob'], 'one FINISHED run per fold');
     assert.equal(new Set(finished.map((r) => r.data.tags['melbook.job'])).size, 2);
     assert.equal(children.filter((r) => r.info.status === 'RUNNING').length, 0);
+  } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await redis.stop();
+    cleanup();
+  }
+});
+
+test('rediss:// (TLS) works with a certificate the machine trusts; an untrusted one is refused, naming the URL', { timeout: 120_000 }, async (t) => {
+  if (!redisAvailable(t)) return;
+  const certs = makeTestCertificates(mkdtempSync(join(tmpdir(), 'melbook-tls-')));
+  const redis = await startRedis({ tls: certs });
+  const { work, corpus, cleanup } = workspace(1);
+  const procs: Proc[] = [];
+  const trusted = { NODE_EXTRA_CA_CERTS: certs.ca };
+  try {
+    assert.match(redis.url, /^rediss:\/\/localhost:/);
+    const refused = melbook(['worker', '--queue', redis.url], work);
+    procs.push(refused);
+    assert.equal(await refused.exited, 1);
+    assert.match(refused.out.join('\n'), /cannot reach the job queue at rediss:\/\/localhost:\d+ .*certificate/i);
+    const worker = melbook(['worker', '--queue', redis.url, '--name', 'tls', '--root', work, '--root', corpus], work, trusted);
+    procs.push(worker);
+    await until('the TLS worker', () => worker.out.some((l) => /waiting for jobs/.test(l)), 30_000);
+    const dispatcher = melbook(['sweep', '-c', 'config.yaml', '--grid', 'training.batchSize=8', '--queue', redis.url], work, trusted);
+    procs.push(dispatcher);
+    assert.equal(await dispatcher.exited, 0, dispatcher.out.join('\n'));
+    assert.ok(dispatcher.out.some((l) => /running on tls /.test(l)), dispatcher.out.join('\n'));
   } finally {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
