@@ -74,6 +74,13 @@ export async function saveCheckpoint(root: string, model: tf.LayersModel, state:
   return join(root, name);
 }
 
+/** Remove the per-epoch checkpoint under `root` (kept: other folders such as `best/`): a finished training has nothing to resume. */
+export function dropCheckpoint(root: string): void {
+  if (!existsSync(root)) return;
+  rmSync(join(root, POINTER), { force: true });
+  for (const name of readdirSync(root)) if (name.startsWith('epoch-')) rmSync(join(root, name), { recursive: true, force: true });
+}
+
 /** The latest complete checkpoint under `root`, or undefined when there is none. */
 export function latestCheckpoint(root: string): { dir: string; state: TrainingState } | undefined {
   const pointer = join(root, POINTER);

@@ -16,7 +16,7 @@ import { writeBundleMetadata } from './bundle';
 import { featureAugmenter } from '../data/augment';
 import { featureRowBlocks } from '../features/spec';
 import { formatEpochLine, type EpochLog } from './callbacks';
-import { saveCheckpoint } from './checkpoint';
+import { dropCheckpoint, saveCheckpoint } from './checkpoint';
 import { LoopState, checkpointFor, checkpointPaths, resumeFrom, trainingFingerprint, type CheckpointPaths } from './loop-state';
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunHandle } from '../tracking/tracker';
@@ -92,6 +92,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   for (let e = loop.epochsDone; e < t.epochs && !stopped; e++) stopped = await runEpoch(e, epoch);
 
   await keepBestWeights(model, paths.best, modelDir);
+  dropCheckpoint(paths.root);
   const { stopper, history } = loop;
   writeBundleMetadata(modelDir, { metadata: meta, normalization: t.normalization, bestEpoch: stopper.bestEpoch, backend: backend.name });
   await run.logMetrics({ best_epoch: stopper.bestEpoch, [`best_${stopper.monitor}`]: stopper.best }, history.length - 1);

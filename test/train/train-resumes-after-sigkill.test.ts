@@ -62,7 +62,9 @@ test('a training SIGKILLed after epoch 2 resumes in the same run and ends with e
     assert.deepEqual(run.data.metricHistory.loss!.map((m) => m.step), [0, 1, 2, 3], 'each epoch once');
     // The step schedule halves the rate every epoch, across the kill too.
     assert.deepEqual(run.data.metricHistory.learning_rate!.map((m) => m.value), [1e-3, 5e-4, 2.5e-4, 1.25e-4]);
-    assert.ok(existsSync(join(await tracker.store.artifactDir(runId), 'model', 'model.json')));
+    const artifacts = await tracker.store.artifactDir(runId);
+    assert.ok(existsSync(join(artifacts, 'model', 'model.json')));
+    assert.ok(!existsSync(join(artifacts, 'checkpoints', 'last.json')), 'a finished run keeps no resume checkpoint');
 
     const again = await melbook(['train', '-c', 'a.yaml', '--resume', runId], work);
     assert.equal(again.code, 1);
