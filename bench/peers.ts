@@ -31,6 +31,14 @@ export interface TorchFigures {
   torch: string;
 }
 
+/** One yardstick run as `runTorch` reports it. */
+export interface TorchRun extends TorchFigures {
+  /** The yardstick process's high-water resident memory (`ru_maxrss`), MB. */
+  peak_rss_mb: number;
+  /** Seconds of each training epoch, in order (empty if the yardstick stops keeping `ep_times`). */
+  epoch_s: number[];
+}
+
 export function torchAvailable(): string | undefined {
   if (!existsSync(YARDSTICK)) return `${YARDSTICK} not found`;
   const r = spawnSync(PYTHON, ['-c', 'import torch, torchaudio'], { encoding: 'utf8' });
@@ -41,13 +49,14 @@ export function torchAvailable(): string | undefined {
  * Run the yardstick once: `epochs` training epochs, `threads` torch threads; `env` adds its
  * switches (YARD_PREP_WORKERS, YARD_SAVE_NPY).
  */
-export function runTorch(epochs: number, threads = 2, env: Record<string, string> = {}): TorchFigures & { peak_rss_mb: number } {
-  // Run the yardstick unchanged through runpy, then report the process's peak resident memory.
+export function runTorch(epochs: number, threads = 2, env: Record<string, string> = {}): TorchRun {
+  // Run the yardstick unchanged through runpy, then report the process's peak resident memory
+  // and the per-epoch seconds it keeps in `ep_times` (its JSON line has only their median).
   const wrapper = [
-    'import resource, runpy, sys',
+    'import json, resource, runpy, sys',
     'sys.argv = sys.argv[1:]',
-    "runpy.run_path(sys.argv[0], run_name='__main__')",
-    "print('{\"peak_rss_mb\": %.1f}' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))",
+    "g = runpy.run_path(sys.argv[0], run_name='__main__')",
+    "print(json.dumps({'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), 'epoch_s': g.get('ep_times', [])}))",
   ].join('\n');
   const r = spawnSync(PYTHON, ['-c', wrapper, YARDSTICK, FSDD, String(epochs), String(threads)], {
     encoding: 'utf8',
@@ -57,8 +66,40 @@ export function runTorch(epochs: number, threads = 2, env: Record<string, string
   if (r.status !== 0) throw new Error(`torch yardstick failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const lines = r.stdout.trim().split('\n');
   const figures = JSON.parse(lines[lines.length - 2]) as TorchFigures;
-  const { peak_rss_mb } = JSON.parse(lines[lines.length - 1]) as { peak_rss_mb: number };
-  return { ...figures, peak_rss_mb };
+  const { peak_rss_mb, epoch_s } = JSON.parse(lines[lines.length - 1]) as Pick<TorchRun, 'peak_rss_mb' | 'epoch_s'>;
+  return { ...figures, peak_rss_mb, epoch_s };
+}
+
+/** Yardstick runs collected through a benchmark, interleaved with melbook's measurements. */
+export interface Yardstick {
+  /** Training epochs per run. */
+  epochs: number;
+  /** Torch threads (and OMP_NUM_THREADS) per run. */
+  threads: number;
+  /** Why it cannot run at all (`torchAvailable`); then no run is attempted. */
+  unavailable?: string;
+  runs: TorchRun[];
+  /** Why a run failed; printed next to the figures. */
+  problems: string[];
+}
+
+/**
+ * Runs the yardstick once more, unless it is unavailable; a failed run is noted, not fatal, so
+ * that the melbook figures measured around it are still printed. `when` names the run in messages.
+ */
+export function measureTorch(yard: Yardstick, when: string): void {
+  if (yard.unavailable) return;
+  process.stderr.write(`PyTorch yardstick ${when} (${yard.epochs} epochs, ${yard.threads} threads), load ${load1().toFixed(2)}\n`);
+  try {
+    yard.runs.push(runTorch(yard.epochs, yard.threads));
+  } catch (err) {
+    yard.problems.push(`run ${when}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Every training epoch of every yardstick run, s (its median alone if it stops keeping them). */
+export function torchEpochSeconds(yard: Yardstick): number[] {
+  return yard.runs.flatMap((r) => (r.epoch_s.length > 0 ? r.epoch_s : [r.epoch_s_median]));
 }
 
 /** `median (min-max)` of a sample, with `digits` decimals: every figure shows its spread. */
@@ -81,4 +122,21 @@ export function table(rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map(String));
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+/**
+ * `median(a)/median(b) (lo-hi)`, the ratio of the medians with the extreme pairings as its range
+ * (lo = min(a)/max(b), hi = max(a)/min(b)): the two samples are independent, so no pairing is
+ * more right than another. 'n/a' when either sample is empty.
+ */
+export function ratioSpread(a: number[], b: number[], digits = 2): string {
+  if (a.length === 0 || b.length === 0) return 'n/a';
+  const lo = Math.min(...a) / Math.max(...b);
+  const hi = Math.max(...a) / Math.min(...b);
+  return `${(median(a) / median(b)).toFixed(digits)} (${lo.toFixed(digits)}-${hi.toFixed(digits)})`;
+}
+
+/** Training steps in one epoch of `clips` clips at `batch` clips per step (the last one partial). */
+export function stepsPerEpoch(clips: number, batch: number): number {
+  return Math.ceil(clips / batch);
 }
