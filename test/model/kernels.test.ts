@@ -12,6 +12,9 @@ import { selectBackend } from '../../src/model/backend';
 import { WASM_TRAINING_KERNEL_NAMES } from '../../src/model/kernels';
 import { MelbookError } from '../../src/errors';
 import { simdModule } from '../../src/model/kernels/simd';
+import { filterGradXnnpack } from '../../src/model/kernels/conv2d-backprop-filter';
+import { filterGradSimd, filterGradSimdApplies } from '../../src/model/kernels/conv2d-backprop-filter-simd';
+import type { BackendWasm } from '../../src/model/kernels/wasm-internals';
 
 const MAX_REL_ERR = 1e-5;
 const worst: Record<string, number> = {};
@@ -53,7 +56,11 @@ function runOnActive({ kernel, inputs, attrs }: KernelCase): Float32Array {
 }
 
 async function compare(c: KernelCase, label: string): Promise<number> {
-  const got = runOnActive(c);
+  return compareWithCpu(c, runOnActive(c), label);
+}
+
+/** Checks `got`, the wasm result of `c`, against the cpu backend's; `worstKey` names its worst-error row. */
+async function compareWithCpu(c: KernelCase, got: Float32Array, label: string, worstKey = c.kernel): Promise<number> {
   await tf.setBackend('cpu');
   let want: Float32Array;
   try {
@@ -69,7 +76,7 @@ async function compare(c: KernelCase, label: string): Promise<number> {
     scale = Math.max(scale, Math.abs(want[i]));
   }
   const rel = scale === 0 ? diff : diff / scale;
-  worst[c.kernel] = Math.max(worst[c.kernel] ?? 0, rel);
+  worst[worstKey] = Math.max(worst[worstKey] ?? 0, rel);
   assert.ok(rel <= MAX_REL_ERR, `${label}: relative error ${rel} > ${MAX_REL_ERR}`);
   return rel;
 }
@@ -93,6 +100,45 @@ function* convGrid(): Generator<{ s: number; pad: 'same' | 'valid'; k: number; c
         for (const ci of CHANNELS)
           for (const co of CHANNELS)
             for (const b of BATCHES) yield { s, pad, k, ci, co, b, seed: seed++ };
+}
+
+type FilterCase = KernelCase & { label: string };
+
+/** A Conv2DBackpropFilter case with random x [B, H, W, Ci] and dy of the matching output shape. */
+function filterCase(
+  xShape: readonly number[], k: readonly number[], co: number, strides: number | readonly number[], pad: 'same' | 'valid' | readonly (readonly number[])[], seed: number,
+): FilterCase {
+  const attrs = { strides, pad, dataFormat: 'NHWC', filterShape: [k[0], k[1], xShape[3], co] };
+  const info = filterInfo({ kernel: 'Conv2DBackpropFilter', inputs: { x: { data: new Float32Array(0), shape: [...xShape] } }, attrs });
+  const dyShape = [xShape[0], info.outHeight, info.outWidth, co];
+  return {
+    kernel: 'Conv2DBackpropFilter',
+    inputs: {
+      x: { data: values(tf.util.sizeFromShape([...xShape]), seed), shape: [...xShape] },
+      dy: { data: values(tf.util.sizeFromShape(dyShape), seed + 1), shape: dyShape },
+    },
+    attrs,
+    label: `x=[${xShape.join(',')}] k=${k.join('x')} co=${co} s=${JSON.stringify(strides)} pad=${JSON.stringify(pad)}`,
+  };
+}
+
+function filterInfo(c: KernelCase): tf.backend_util.Conv2DInfo {
+  const { strides, pad, filterShape } = c.attrs as { strides: number | [number, number]; pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding; filterShape: [number, number, number, number] };
+  return tf.backend_util.computeConv2DInfo(c.inputs.x.shape as [number, number, number, number], filterShape, strides, 1, pad, undefined, false, 'channelsLast');
+}
+
+/** Conv2DBackpropFilter on wasm through one given path (not the kernel's own choice). */
+function filterGradOn(path: 'simd' | 'xnnpack', c: KernelCase): Float32Array {
+  const backend = tf.backend() as BackendWasm;
+  const x = tf.tensor(c.inputs.x.data, c.inputs.x.shape);
+  const dy = tf.tensor(c.inputs.dy.data, c.inputs.dy.shape);
+  const simd = simdModule(backend);
+  assert.ok(simd, 'wasm SIMD is available');
+  const info = filterInfo(c);
+  const out = tf.engine().makeTensorFromTensorInfo(path === 'simd' ? filterGradSimd(backend, simd, info, x, dy) : filterGradXnnpack(backend, info, x, dy));
+  const result = out.dataSync() as Float32Array;
+  tf.dispose([out, x, dy]);
+  return result;
 }
 
 before(async () => {
@@ -129,22 +175,50 @@ describe('wasm training kernels match the cpu backend', () => {
   });
 
   test('Conv2DBackpropFilter matches when a large batch is split into chunks (uneven last chunk)', async () => {
-    // dy of [5, 64, 63, 32] is chunked two images at a time: chunks of 2, 2 and 1.
+    // On the XNNPACK path dy of [5, 64, 63, 32] is chunked two images at a time: chunks of 2,
+    // 2 and 1. The kernel itself takes the SIMD path here (Co = 32), so that path is checked too.
     for (const [s, pad] of [[1, 'same'], [2, 'valid']] as const) {
       const oh = convOutSize(64, 3, s, pad);
       const ow = convOutSize(63, 3, s, pad);
-      await compare(
-        {
-          kernel: 'Conv2DBackpropFilter',
-          inputs: {
-            x: { data: values(5 * 64 * 63, 77), shape: [5, 64, 63, 1] },
-            dy: { data: values(5 * oh * ow * 32, 78), shape: [5, oh, ow, 32] },
-          },
-          attrs: { strides: s, pad, dataFormat: 'NHWC', filterShape: [3, 3, 1, 32] },
+      const c: KernelCase = {
+        kernel: 'Conv2DBackpropFilter',
+        inputs: {
+          x: { data: values(5 * 64 * 63, 77), shape: [5, 64, 63, 1] },
+          dy: { data: values(5 * oh * ow * 32, 78), shape: [5, oh, ow, 32] },
         },
-        `dW chunked s=${s} ${pad}`,
-      );
+        attrs: { strides: s, pad, dataFormat: 'NHWC', filterShape: [3, 3, 1, 32] },
+      };
+      await compare(c, `dW chunked s=${s} ${pad}`);
+      await compareWithCpu(c, filterGradOn('xnnpack', c), `dW chunked xnnpack s=${s} ${pad}`, 'Conv2DBackpropFilter xnnpack');
     }
+  });
+
+  test('Conv2DBackpropFilter takes the SIMD path when Co is a multiple of 8, and its SIMD and XNNPACK paths both match on seed-network shapes', async () => {
+    // Rows per chunk do not divide the output height for [2, 32, 31, 32] (chunks of 3 rows).
+    const cases = [
+      { x: [2, 64, 63, 1], k: [3, 3], co: 32, s: 1, pad: 'same' },
+      { x: [2, 32, 31, 32], k: [3, 3], co: 32, s: 1, pad: 'same' },
+      { x: [3, 16, 15, 32], k: [3, 3], co: 16, s: 1, pad: 'same' },
+      { x: [2, 32, 31, 8], k: [3, 3], co: 8, s: 2, pad: 'valid' },
+      // Explicit asymmetric padding: the windows never reach x's last row (it is cropped).
+      { x: [2, 10, 10, 4], k: [2, 3], co: 8, s: [2, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+    ] as const;
+    let seed = 500;
+    for (const { x, k, co, s, pad } of cases) {
+      const c = filterCase(x, k, co, s, pad, seed++);
+      assert.ok(filterGradSimdApplies(filterInfo(c)), `SIMD path applies to ${c.label}`);
+      await compare(c, `dW ${c.label}`);
+      await compareWithCpu(c, filterGradOn('simd', c), `dW simd ${c.label}`, 'Conv2DBackpropFilter simd');
+      await compareWithCpu(c, filterGradOn('xnnpack', c), `dW xnnpack ${c.label}`, 'Conv2DBackpropFilter xnnpack');
+    }
+    assert.equal(filterGradSimdApplies(filterInfo(filterCase([1, 9, 7, 8], [3, 3], 12, 1, 'same', 1))), false, 'Co = 12 keeps the XNNPACK path');
+  });
+
+  test('Conv2DBackpropFilter on the SIMD path is bit-identical from run to run', () => {
+    const c = filterCase([4, 32, 31, 32], [3, 3], 32, 1, 'same', 900);
+    assert.ok(filterGradSimdApplies(filterInfo(c)) && simdModule(tf.backend() as BackendWasm), 'the SIMD path runs');
+    const first = runOnActive(c);
+    for (let run = 0; run < 3; run++) assert.deepEqual(runOnActive(c), first);
   });
 
   test('Conv2DBackpropFilter rejects channels-first data with an error that names the fix', () => {

@@ -16,6 +16,16 @@
  *   src is [blocks * blockRows, inner] float32 (inner = 4 * inner4); dst[blk, :] = the float32
  *   sum of the blk-th block of rows. Callers add the block sums in float64, so the rounding
  *   error stays that of a blockRows-term sum.
+ *
+ * filterGradTile(x, xPixelBytes, xRowBytes, dy, rows, cols, coBlocks, offsets, kBlocks, dW) -> 0
+ *   One chunk of a convolution's filter gradient (see conv2d-backprop-filter-simd.ts):
+ *   dW[k, co] += sum over the chunk's pixels (r, c) of x[xAt(r, c) + offsets[k]] * dy[r, c, co],
+ *   where xAt(r, c) = x + r * xRowBytes + c * xPixelBytes (bytes), dy is [rows, cols, Co]
+ *   with Co = 8 * coBlocks, offsets is an i32 table of 4 * kBlocks byte offsets and dW is
+ *   [4 * kBlocks, Co] float32. Register-blocked 4 k x 8 co (8 f32x4 accumulators): per pixel
+ *   two dy loads, four splatted x values, 8 mul + 8 add. Each tile sums the chunk in its
+ *   registers from zero, then adds that partial to dW, so every dW value is a float32 sum of
+ *   per-chunk partials in a fixed order (bit-identical from run to run).
  */
 import type { BackendWasm } from './wasm-internals';
 
@@ -25,6 +35,10 @@ export interface SimdKernels {
     batch: number, outHeight: number, outWidth: number, c4: number, rowBytes: number, imageBytes: number,
   ): number;
   columnSumBlocks(src: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
+  filterGradTile(
+    x: number, xPixelBytes: number, xRowBytes: number, dy: number,
+    rows: number, cols: number, coBlocks: number, offsets: number, kBlocks: number, dW: number,
+  ): number;
 }
 
 const cache = new WeakMap<object, SimdKernels | null>();
@@ -182,16 +196,76 @@ function columnSumBlocksBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
+function filterGradTileBody(): number[] {
+  // params 0 x, 1 xPixelBytes, 2 xRowBytes, 3 dy, 4 rows, 5 cols, 6 coBlocks, 7 offsets,
+  // 8 kBlocks, 9 dW; i32 locals 10 kb, 11 cb, 12 r, 13 c, 14-17 o0..o3, 18 xq, 19 dp,
+  // 20 xRow, 21 dyPixelBytes, 22 w; v128 locals 23-30 a0..a7, 31 d0, 32 d1, 33 the splat
+  const [X, XPIX, XROW, DY, ROWS, COLS, COB, OFFS, KB, DW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [kb, cb, r, c, o0, xq, dp, xRow, dyPix, w] = [10, 11, 12, 13, 14, 18, 19, 20, 21, 22];
+  const [a0, d0, d1] = [23, 31, 32];
+  const j4 = [0, 1, 2, 3];
+  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const f32x4Add = simd(0xe4);
+  const f32x4Mul = simd(0xe6);
+  const loadAt = (offset: number) => [...simd(0x00), 0x04, ...uleb(offset)];
+  const storeAt = (offset: number) => [...simd(0x0b), 0x04, ...uleb(offset)];
+  const i32Load = (offset: number) => [0x28, 0x02, ...uleb(offset)];
+  const splat32 = [...simd(0x09), 0x02, 0x00]; // v128.load32_splat
+  // acc(2j + h) += splat(x[xq + o_j]) * d_h, for h = 0, 1
+  const tap = (j: number) => [
+    ...get(xq), ...get(o0 + j), ...add, ...splat32, 0x22, ...uleb(d1 + 1), // tee a spare v128 local
+    ...get(d0), ...f32x4Mul, ...get(a0 + 2 * j), ...f32x4Add, ...set(a0 + 2 * j),
+    ...get(d1 + 1), ...get(d1), ...f32x4Mul, ...get(a0 + 2 * j + 1), ...f32x4Add, ...set(a0 + 2 * j + 1),
+  ];
+  const pixel = [
+    ...get(dp), ...loadAt(0), ...set(d0),
+    ...get(dp), ...loadAt(16), ...set(d1),
+    ...j4.flatMap(tap),
+    ...get(xq), ...get(XPIX), ...add, ...set(xq),
+    ...get(dp), ...get(dyPix), ...add, ...set(dp),
+  ];
+  // dW row (4 kb + j) at w + j * dyPixelBytes: two f32x4 += the tile's partial sums
+  const flush = j4.flatMap((j) => [
+    ...get(w), ...get(w), ...loadAt(0), ...get(a0 + 2 * j), ...f32x4Add, ...storeAt(0),
+    ...get(w), ...get(w), ...loadAt(16), ...get(a0 + 2 * j + 1), ...f32x4Add, ...storeAt(16),
+    ...get(w), ...get(dyPix), ...add, ...set(w),
+  ]);
+  const tile = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((a) => [...zero, ...set(a0 + a)]),
+    ...get(X), ...set(xRow),
+    ...get(DY), ...get(cb), ...i32(5), ...shl, ...add, ...set(dp),
+    ...loop(r, ROWS, [
+      ...get(xRow), ...set(xq),
+      ...loop(c, COLS, pixel),
+      ...get(xRow), ...get(XROW), ...add, ...set(xRow),
+    ]),
+    // w = dW + 4 kb * dyPixelBytes + cb * 32
+    ...get(DW), ...get(kb), ...i32(2), ...shl, ...get(dyPix), ...mul, ...add, ...get(cb), ...i32(5), ...shl, ...add, ...set(w),
+    ...flush,
+  ];
+  const body = [
+    ...get(COB), ...i32(5), ...shl, ...set(dyPix),
+    ...loop(kb, KB, [
+      ...j4.flatMap((j) => [...get(OFFS), ...get(kb), ...i32(4), ...shl, ...add, ...i32Load(4 * j), ...set(o0 + j)]),
+      ...loop(cb, COB, tile),
+    ]),
+    ...i32(0),
+  ];
+  const code = [0x02, 13, I32, 11, V128, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
 function buildModule(): Uint8Array {
   const maxPoolType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
   const sumType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
+  const filterGradType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, ...maxPoolType, ...sumType]),
+    ...section(1, [3, ...maxPoolType, ...sumType, ...filterGradType]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1]),
-    ...section(10, [2, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody()]),
+    ...section(3, [3, 0, 1, 2]),
+    ...section(7, [3, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1, ...name('filterGradTile'), 0x00, 2]),
+    ...section(10, [3, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody(), ...filterGradTileBody()]),
   ];
   return new Uint8Array(bytes);
 }
