@@ -2,6 +2,8 @@
  * `melbook sweep`: one tracked run per grid point (or, with `loso`, one leave-one-speaker-out
  * set of folds per point), all nested under one parent run that holds the table of points and
  * their metric. The points are jobs like any other, so they run on the local pool or the queue.
+ * The best point is chosen on the test split, or with `selectOn` on one `evaluation.external`
+ * folder (sweep-summary.ts).
  */
 import { trainingJob, type ConfigOverrides, type JobResult, type TrainingJob } from './job';
 import { dispatchJobs } from './dispatch';
@@ -76,7 +78,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       if (options.configFile) await parent.logArtifact(options.configFile, 'config');
       const groups = options.points.map((p, i) => pointJobs(base, i, p, parent.runId, speakers));
       log(`sweep: ${options.points.length} point(s), ${groups.flat().length} job(s), parent run ${parent.runId}`);
-      const results = await dispatchJobs(executor, groups.flat(), { finished: (job, r) => log(`${job.run.runName} done: ${(100 * r.accuracy).toFixed(1)} % (run ${r.runId})`) }, log);
+      const results = await dispatchJobs(executor, groups.flat(), { finished: (job, r) => log(`${job.run.runName} done: ${doneText(r)}`) }, log);
       const points = summarizePoints(options.points, groups, results);
       for (const p of points) await parent.logMetrics(pointMetrics(p));
       const best = bestPoint(points, selection);
@@ -100,6 +102,12 @@ function summarizePoints(overrides: ConfigOverrides[], groups: TrainingJob[][], 
     const { mean, min } = summarizeFolds(mine.map((r) => r.accuracy));
     return { index, overrides: overrides[index]!, accuracy: mean, min, runIds };
   });
+}
+
+/** A finished job for the log: test accuracy, each external folder's accuracy, the run. */
+function doneText(r: JobResult): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  return [pct(r.accuracy), ...(r.external ?? []).map((e) => `${e.name} ${pct(e.accuracy)}`)].join(', ') + ` (run ${r.runId})`;
 }
 
 /** A point's metrics on the parent run: `point_<i>_accuracy`, and per external folder `point_<i>_external/<name>/accuracy` and `.../min_group_accuracy`. */
