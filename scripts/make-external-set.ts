@@ -8,9 +8,12 @@
  * version. The audio is not committed: build it where you need it.
  *
  *   apt-get install espeak-ng
- *   node --import tsx scripts/make-external-set.ts OUT_DIR [--voices N]
+ *   node --import tsx scripts/make-external-set.ts OUT_DIR [--voices N] [--split]
  *
  * 20 voices x 10 digits x 3 takes = 600 clips by default; `--voices N` keeps the first N voices.
+ * `--split` writes two halves instead, OUT_DIR/select/ and OUT_DIR/report/ (`splitVoices`): a
+ * recipe is chosen on the select voices and reported on the report voices, so the figure
+ * reported never comes from a voice that took part in the choice (docs/augmentation.md).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,9 +70,26 @@ async function speak(word: string, voice: Voice, take: (typeof TAKES)[number], s
   return encodeWav(samples, RATE_HZ);
 }
 
-function readme(voices: readonly Voice[], version: string, count: number): string {
+/** The halves `--split` writes, and what each is for (first line of its README.txt). */
+export const HALVES = {
+  select: 'The select half (voices at even index in the script\'s VOICES): choose a recipe on these voices only.',
+  report: 'The report half (voices at odd index in the script\'s VOICES): report the chosen recipe on these voices; never choose on them.',
+} as const;
+export type Half = keyof typeof HALVES;
+
+/**
+ * The split rule: voices at even index in `voices` go to `select`, odd to `report`. VOICES
+ * lists each kind (female, child-like, male) in runs, so alternating gives both halves some of
+ * every kind, and the split never depends on how a model scored a voice.
+ */
+export function splitVoices<V>(voices: readonly V[]): Record<Half, V[]> {
+  return { select: voices.filter((_, i) => i % 2 === 0), report: voices.filter((_, i) => i % 2 === 1) };
+}
+
+function readme(voices: readonly Voice[], version: string, count: number, half?: Half): string {
   const lines = voices.map((v) => `  ${v.name}  espeak-ng -v ${v.voice} -p ${v.pitch} -s ${v.speed}   ${v.description}`);
   return [
+    ...(half ? [HALVES[half]] : []),
     'Spoken digits from voices unlike FSDD\'s six adult men, for scoring models outside FSDD.',
     `Made by scripts/make-external-set.ts in melbook with ${version}.`,
     `${count} clips: <digit>_<voice>_<take>.wav, 8 kHz mono 16-bit, silence trimmed (40 dB, 20 ms margin),`,
@@ -82,39 +102,67 @@ function readme(voices: readonly Voice[], version: string, count: number): strin
   ].join('\n');
 }
 
-export async function makeExternalSet(outDir: string, voiceCount = VOICES.length): Promise<number> {
-  const voices = VOICES.slice(0, voiceCount);
-  mkdirSync(outDir, { recursive: true });
-  const scratch = mkdtempSync(join(tmpdir(), 'melbook-espeak-'));
-  const resampler = new Resampler();
+/** Speak every digit in every take of `voices` into `dir`, with a README.txt naming them; returns the clip count. */
+async function writeVoices(dir: string, voices: readonly Voice[], scratch: string, resampler: Resampler, half?: Half): Promise<number> {
+  mkdirSync(dir, { recursive: true });
   let count = 0;
-  try {
-    for (const voice of voices) {
-      for (const [t, take] of TAKES.entries()) {
-        for (const [digit, word] of DIGITS.entries()) {
-          writeFileSync(join(outDir, `${digit}_${voice.name}_${t}.wav`), await speak(word, voice, take, scratch, resampler));
-          count++;
-        }
+  for (const voice of voices) {
+    for (const [t, take] of TAKES.entries()) {
+      for (const [digit, word] of DIGITS.entries()) {
+        writeFileSync(join(dir, `${digit}_${voice.name}_${t}.wav`), await speak(word, voice, take, scratch, resampler));
+        count++;
       }
     }
+  }
+  const version = spawnSync('espeak-ng', ['--version'], { encoding: 'utf8' }).stdout.trim().split(/\s+Data at/)[0];
+  writeFileSync(join(dir, 'README.txt'), readme(voices, version, count, half));
+  return count;
+}
+
+/**
+ * Build the set from the first `voiceCount` voices into `outDir`, or with `split` into
+ * `outDir/select` and `outDir/report` (`splitVoices`). Returns the number of clips written.
+ */
+export async function makeExternalSet(outDir: string, voiceCount = VOICES.length, options: { split?: boolean } = {}): Promise<number> {
+  const voices = VOICES.slice(0, voiceCount);
+  const scratch = mkdtempSync(join(tmpdir(), 'melbook-espeak-'));
+  const resampler = new Resampler();
+  try {
+    if (!options.split) return await writeVoices(outDir, voices, scratch, resampler);
+    let count = 0;
+    for (const [half, mine] of Object.entries(splitVoices(voices)) as [Half, Voice[]][]) count += await writeVoices(join(outDir, half), mine, scratch, resampler, half);
+    return count;
   } finally {
     resampler.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
-  const version = spawnSync('espeak-ng', ['--version'], { encoding: 'utf8' }).stdout.trim().split(/\s+Data at/)[0];
-  writeFileSync(join(outDir, 'README.txt'), readme(voices, version, count));
-  return count;
+}
+
+/** OUT_DIR [--voices N] [--split], or undefined when the arguments are not that. */
+function parseArgs(argv: readonly string[]): { out: string; voiceCount: number; split: boolean } | undefined {
+  const [out, ...rest] = argv;
+  if (!out || out.startsWith('-')) return undefined;
+  let voiceCount = VOICES.length;
+  let split = false;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--split') split = true;
+    else if (rest[i] === '--voices') voiceCount = Number(rest[++i]);
+    else return undefined;
+  }
+  const enough = split ? 2 : 1;
+  return Number.isInteger(voiceCount) && voiceCount >= enough && voiceCount <= VOICES.length ? { out, voiceCount, split } : undefined;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [out, flag, value] = argv;
-  const voiceCount = flag === '--voices' ? Number(value) : VOICES.length;
-  if (!out || out.startsWith('-') || (flag !== undefined && flag !== '--voices') || !Number.isInteger(voiceCount) || voiceCount < 1 || voiceCount > VOICES.length) {
-    console.error(`usage: node --import tsx scripts/make-external-set.ts OUT_DIR [--voices 1..${VOICES.length}]`);
+  const args = parseArgs(argv);
+  if (!args) {
+    console.error(`usage: node --import tsx scripts/make-external-set.ts OUT_DIR [--voices 1..${VOICES.length}] [--split]  (--split needs at least 2 voices)`);
     process.exit(2);
   }
-  const count = await makeExternalSet(resolve(out), voiceCount);
-  console.log(`${resolve(out)}: ${count} clips from ${voiceCount} espeak-ng voices (README.txt describes them)`);
+  const { out, voiceCount, split } = args;
+  const count = await makeExternalSet(resolve(out), voiceCount, { split });
+  const where = split ? `${join(resolve(out), 'select')} and ${join(resolve(out), 'report')}` : resolve(out);
+  console.log(`${where}: ${count} clips from ${voiceCount} espeak-ng voices (README.txt describes them)`);
 }
 
 if (require.main === module) {

@@ -27,6 +27,16 @@ export interface TrainingJob {
   run: { parentRunId: string; runName: string; tags: Record<string, string> };
 }
 
+/** A trained model's score on one `evaluation.external` folder, as `melbook sweep --select-on` ranks it. */
+export interface ExternalScore {
+  /** The folder's metric-key-safe name (`externalSetName`). */
+  name: string;
+  /** Accuracy over the folder's clips, 0..1. */
+  accuracy: number;
+  /** The lowest accuracy of one of its groups (voices, else sub-folders), 0..1. */
+  minGroupAccuracy: number;
+}
+
 /** What a finished job reports back: its run and the test split's result. */
 export interface JobResult {
   jobId: string;
@@ -39,6 +49,8 @@ export interface JobResult {
   epochs: number;
   /** Median seconds per epoch. */
   epochSecondsMedian: number;
+  /** One per `evaluation.external` folder the run was scored on, in the config's order. */
+  external?: ExternalScore[];
 }
 
 /** Hex digits of the content hash in a job id: 64 bits, no collision among a parent's jobs in practice. */

@@ -7,11 +7,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveJobConfig, type JobResult, type TrainingJob } from './job';
+import { resolveJobConfig, type ExternalScore, type JobResult, type TrainingJob } from './job';
 import { JOB_TAG, runsOfJob } from './job-runs';
 import { trainStage } from '../stages/train';
 import { latestCheckpoint } from '../train/checkpoint';
 import { Tracker } from '../tracking/tracker';
+import { externalSetName } from '../data/external';
 import type { Run } from '../tracking/store';
 import type { PipelineConfig } from '../config/pipeline';
 
@@ -42,6 +43,7 @@ export async function runJob(job: TrainingJob, log: (line: string) => void = (l)
   return {
     jobId: job.id, runId: r.runId, accuracy: r.evaluation.accuracy, count: r.evaluation.count,
     ...epochStats(r.training.history.map((h) => h.epoch_seconds)),
+    external: r.external.map((e) => ({ name: e.name, accuracy: e.accuracy, minGroupAccuracy: e.minGroupAccuracy })),
   };
 }
 
@@ -69,7 +71,23 @@ export async function resultOfRun(tracker: Tracker, job: TrainingJob, run: Run):
   const evaluationFile = join(await tracker.store.artifactDir(run.info.runId), 'evaluation', 'test.json');
   const evaluation = JSON.parse(readFileSync(evaluationFile, 'utf8')) as { accuracy: number; count: number };
   const epochSeconds = (run.data.metricHistory.epoch_seconds ?? []).map((m) => m.value);
-  return { jobId: job.id, runId: run.info.runId, accuracy: evaluation.accuracy, count: evaluation.count, ...epochStats(epochSeconds) };
+  return { jobId: job.id, runId: run.info.runId, accuracy: evaluation.accuracy, count: evaluation.count, ...epochStats(epochSeconds), external: externalScoresOf(job, run) };
+}
+
+/**
+ * The run's scores on the job's `evaluation.external` folders, from the metrics `melbook train`
+ * logged (`external/<name>/accuracy`, `external/<name>/min_group_accuracy`). A folder the run
+ * was not scored on (listed only after it finished) is left out, not guessed.
+ */
+function externalScoresOf(job: TrainingJob, run: Run): ExternalScore[] {
+  const scores: ExternalScore[] = [];
+  for (const dir of resolveJobConfig(job).evaluation.external) {
+    const name = externalSetName(dir);
+    const accuracy = run.data.metrics[`external/${name}/accuracy`];
+    const minGroup = run.data.metrics[`external/${name}/min_group_accuracy`];
+    if (accuracy && minGroup) scores.push({ name, accuracy: accuracy.value, minGroupAccuracy: minGroup.value });
+  }
+  return scores;
 }
 
 /** Epochs trained and the median seconds per epoch (0 when none). */
