@@ -7,6 +7,8 @@
  * Issue 6 allows at most 25 % more time per epoch. Not a test: prints a table.
  *
  *   BENCH_EPOCHS=3 BENCH_ROUNDS=2 npm run bench:augment
+ *   BENCH_SET='preprocess.augment.pitch.probability=0.5' npm run bench:augment
+ *     (extra `--set` overrides for the augmented side, separated by ';': a recipe from a sweep)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
@@ -26,11 +28,14 @@ interface Side {
   epochs: number[];
 }
 
-function load(file: string, work: string, name: string): PipelineConfig {
+function load(file: string, work: string, name: string, extra: string[] = []): PipelineConfig {
   return loadPipelineConfig(resolve(REPO, file), {
-    overrides: [`data.recordings=${FSDD}`, `preprocess.dir=${join(work, name)}`, 'split.mode=official', 'split.validationFraction=0.1', 'training.backend=wasm'],
+    overrides: [`data.recordings=${FSDD}`, `preprocess.dir=${join(work, name)}`, 'split.mode=official', 'split.validationFraction=0.1', 'training.backend=wasm', ...extra],
   });
 }
+
+/** BENCH_SET's overrides for the augmented side. */
+const EXTRA = (process.env.BENCH_SET ?? '').split(';').map((o) => o.trim()).filter((o) => o.length > 0);
 
 async function timeEpochs(side: Side, epochs: number): Promise<void> {
   const dataset = AudioDataset.fromPreprocess(side.prep!);
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   try {
     const sides: Side[] = [
       { name: 'default (no augmentation)', config: load('config/default.yaml', work, 'plain'), epochs: [] },
-      { name: 'robust (augmented)', config: load('config/robust.yaml', work, 'robust'), epochs: [] },
+      { name: `robust (augmented)${EXTRA.length ? ` + ${EXTRA.join(' ')}` : ''}`, config: load('config/robust.yaml', work, 'robust', EXTRA), epochs: [] },
     ];
     for (const side of sides) {
       side.prep = await preprocess(side.config);
