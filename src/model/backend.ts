@@ -62,6 +62,8 @@ export interface BackendSelection {
   requested: string;
   /** Backends that were tried and skipped, with the reason, in order. */
   fallbacks: { name: string; reason: string }[];
+  /** Threads the backend computes on: XNNPACK's pool size on wasm, 1 on the others (tensorflow sizes its own pools). */
+  threads: number;
 }
 
 /** Environment variable that overrides the backend choice when `prefer` is not given. */
@@ -106,9 +108,14 @@ async function tryTensorflow(): Promise<void> {
   if (!(await tf.setBackend('tensorflow'))) throw new Error("tf.setBackend('tensorflow') returned false");
 }
 
-async function tryWasm(threads: number, fallbacks: BackendSelection['fallbacks']): Promise<void> {
+function wasmModule(): typeof import('@tensorflow/tfjs-backend-wasm') {
+  // Loaded only when wanted: requiring it registers the 'wasm' backend.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  return require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+}
+
+async function tryWasm(threads: number, fallbacks: BackendSelection['fallbacks']): Promise<void> {
+  const wasm = wasmModule();
   if (!wasmPathsSet) {
     wasm.setWasmPaths(wasmBinaryFolder());
     wasmPathsSet = true;
@@ -149,7 +156,8 @@ export async function selectBackend(options?: SelectBackendOptions): Promise<Bac
       else if (name === 'wasm') await tryWasm(resolved.threads, fallbacks);
       else await tryCpu();
       await tf.ready();
-      return { name: tf.getBackend(), requested: resolved.prefer, fallbacks };
+      const active = tf.getBackend();
+      return { name: active, requested: resolved.prefer, fallbacks, threads: active === 'wasm' ? wasmModule().getThreadsCount() : 1 };
     } catch (err) {
       fallbacks.push({ name, reason: describe(err) });
     }

@@ -9,6 +9,14 @@
  * private temporary folder: `createObjectURL` returns that file's path, and a `Worker`
  * subclass swaps the main-script Blob in the worker's `load` message for its path.
  *
+ * Each distinct script is written once per process and its path reused. Emscripten starts 8
+ * workers in a row and makes a fresh Blob of the same text for each: rewriting the file each
+ * time would truncate it under a worker that has already started reading it, and that worker
+ * would evaluate an empty main script (`WasmBackendModuleThreadedSimd is not defined`). The
+ * race depends on how fast workers start: a plain Node worker is up in tens of milliseconds,
+ * while the files are still being rewritten, but one that inherits `--import tsx` from its
+ * parent starts after the writes end, so it shows from the compiled `dist/` and hides under tsx.
+ *
  * The main script is the Emscripten factory cut out of tfjs's Node bundle, so it refers to
  * the bundle's own top-level names (`commonjsGlobal`, `require$$0`, ...): the file starts with
  * a prelude that defines them, read from the bundle's `var require$$N = require('x')` lines.
@@ -23,26 +31,37 @@ import { MelbookError } from '../errors';
 /** A Blob that remembers its text when it was made from strings only. */
 const recordedText = new WeakMap<Blob, string>();
 let scriptDir: string | undefined;
+/** Script files already written, by content hash: each is written once (see the module note). */
+const writtenScripts = new Map<string, string>();
 
 function scriptFile(text: string): string {
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const written = writtenScripts.get(hash);
+  if (written !== undefined) return written;
   if (scriptDir === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'melbook-wasm-threads-'));
     // Workers read these files when they start, which can be any time while the process runs.
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     scriptDir = dir;
   }
-  const file = join(scriptDir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.js`);
+  const file = join(scriptDir, `${hash}.js`);
   writeFileSync(file, text);
+  writtenScripts.set(hash, file);
   return file;
 }
 
+/** Read from the bundle once, not once per worker. */
+let prelude: string | undefined;
+
 /** The definitions the factory text needs from tfjs-backend-wasm's Node bundle (see the module note). */
 function bundlePrelude(): string {
+  if (prelude !== undefined) return prelude;
   const bundle = readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm'), 'utf8');
   const requires = bundle.match(/^var require\$\$\d+ = require\('[^']+'\);$/gm) ?? [];
   // Indirect eval runs at the worker's global scope, where CommonJS's __filename does not exist.
   const paths = "var __filename = location.href, __dirname = require('path').dirname(__filename), _scriptDir = __filename;";
-  return ['var commonjsGlobal = globalThis;', paths, ...requires, ''].join('\n');
+  prelude = ['var commonjsGlobal = globalThis;', paths, ...requires, ''].join('\n');
+  return prelude;
 }
 
 /** The main-script Blob as a file the worker can `importScripts`. */

@@ -32,7 +32,7 @@ describe('selectBackend', () => {
 
   test('cpu can be asked for and is used without fallbacks', async () => {
     const selection = await selectBackend({ prefer: 'cpu' });
-    assert.deepEqual(selection, { name: 'cpu', requested: 'cpu', fallbacks: [] });
+    assert.deepEqual(selection, { name: 'cpu', requested: 'cpu', fallbacks: [], threads: 1 });
     assert.equal(tf.getBackend(), 'cpu');
     assert.equal(wasmTrainingKernelsRegistered(), false);
   });

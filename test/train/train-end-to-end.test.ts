@@ -44,6 +44,8 @@ test('training two epochs on two FSDD speakers writes a complete run, evaluates 
   assert.equal(lossLines.length, 2);
   assert.match(lossLines[1], /^\d{13} [-\d.e]+ 1$/, 'timestamp value step');
   assert.equal(readFileSync(join(runDir, 'tags', 'melbook.backend'), 'utf8'), 'wasm');
+  // The thread count the numbers depend on (results are reproducible per count) is on the run.
+  assert.equal(readFileSync(join(runDir, 'tags', 'melbook.backend.threads'), 'utf8'), '1');
   assert.equal(readFileSync(join(runDir, 'params', 'dataset.inputShape'), 'utf8'), '[64,63,1]');
   for (const f of ['model/model.json', 'model/weights.bin', 'model/melbook.json', 'evaluation/test.json', 'evaluation/test_confusion.json', 'config.json']) {
     assert.ok(existsSync(join(runDir, 'artifacts', f)), `artifact ${f}`);
