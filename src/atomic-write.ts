@@ -20,6 +20,11 @@ export function temporaryPathFor(file: string): string {
 /** The writer's pid in a name made by `temporaryPathFor`, or undefined for any other name. */
 const TEMPORARY_NAME = /^\..+\.(\d+)-[0-9a-f]{8}\.tmp$/;
 
+/** Whether a file name (no folder) is one `temporaryPathFor` makes: a write under way, or one a killed writer left. */
+export function isTemporaryName(name: string): boolean {
+  return TEMPORARY_NAME.test(name);
+}
+
 export interface StaleTemporaryOptions {
   /**
    * A temporary file older than this is stale even if a process with its pid is alive (the pid

@@ -15,7 +15,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../atomic-write';
+import { isTemporaryName, writeFileAtomic } from '../atomic-write';
 import { EXPERIMENTS_LOCK, withFileLock } from './file-lock';
 import { TrackingError } from '../errors';
 import { NON_EXPERIMENT_ROOT_FOLDERS, RESERVED_EXPERIMENT_FOLDERS, TRASH_FOLDER, pathToFileUri, storePath, validateExperimentId, validateKey, validateRunId } from './paths';
@@ -97,7 +97,7 @@ export class FileStore implements TrackingStore {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 5) continue;
           throw err;
         }
-        for (const t of tags) await writeFileIn(storePath(this.root, { experimentId: id, part: 'tags', key: t.key }), t.value);
+        for (const t of tags) await writeTag(storePath(this.root, { experimentId: id, part: 'tags', key: t.key }), t.value);
         return id;
       }
     }));
@@ -176,7 +176,7 @@ export class FileStore implements TrackingStore {
     const loc = { experimentId: exp.experimentId, runId };
     await writeAtomic(storePath(this.root, { ...loc, part: 'meta' }), runInfoToYaml(info)); // readers in other processes never see half of it
     for (const part of ['metrics', 'params', 'artifacts'] as const) await fs.mkdir(storePath(this.root, { ...loc, part }));
-    for (const t of tags) await writeFileIn(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
+    for (const t of tags) await writeTag(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
     return info;
   }
 
@@ -185,7 +185,7 @@ export class FileStore implements TrackingStore {
     // A run set RUNNING again (resumed) has no end time; otherwise a null end time keeps the old one.
     const next: RunInfo = { ...info, status, endTime: status === 'RUNNING' ? endTime : endTime ?? info.endTime, runName: runName || info.runName };
     await writeAtomic(storePath(this.root, { experimentId, runId, part: 'meta' }), runInfoToYaml(next));
-    if (runName) await writeFileIn(storePath(this.root, { experimentId, runId, part: 'tags', key: MLFLOW_TAGS.runName }), runName);
+    if (runName) await writeTag(storePath(this.root, { experimentId, runId, part: 'tags', key: MLFLOW_TAGS.runName }), runName);
     return next;
   }
 
@@ -220,7 +220,7 @@ export class FileStore implements TrackingStore {
     }
     for (const t of tags) {
       if (t.key === MLFLOW_TAGS.runName) await this.updateRunInfo(runId, info.status, info.endTime, t.value);
-      else await writeFileIn(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
+      else await writeTag(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
     }
   }
 
@@ -322,7 +322,7 @@ async function readKeyValues(dir: string, prefix = ''): Promise<Record<string, s
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const key = prefix + e.name;
     if (e.isDirectory()) Object.assign(out, await readKeyValues(path.join(dir, e.name), `${key}/`));
-    else if (e.isFile()) out[key] = await fs.readFile(path.join(dir, e.name), 'utf8');
+    else if (e.isFile() && !isTemporaryName(e.name)) out[key] = await fs.readFile(path.join(dir, e.name), 'utf8'); // a temporary is a tag write under way
   }
   return out;
 }
@@ -346,6 +346,15 @@ async function exists(p: string): Promise<boolean> {
 async function writeFileIn(file: string, text: string, flag = 'w'): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, text, { flag });
+}
+
+/**
+ * Writes a tag by renaming a complete copy over it: a tag is rewritten while the run lives (the
+ * heartbeat, every minute), and a reader in another process (`melbook runs`) must never see it
+ * truncated and empty.
+ */
+async function writeTag(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text, { mkdir: true });
 }
 
 /** Replaces a file by renaming a complete temporary copy over it (MLflow's `overwrite_yaml`). */

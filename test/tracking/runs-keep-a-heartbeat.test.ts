@@ -88,3 +88,24 @@ test('a run opened from another process (openRun) does not take over the heartbe
   assert.equal((await tracker.getRun(owner.runId)).data.tags[LIVENESS_TAGS.heartbeat], String(T0));
   await owner.endRun();
 });
+
+test('a tag being rewritten is never read empty or half-written by another reader (CI once read the heartbeat as "")', async () => {
+  const root = await tempDir();
+  const writer = new Tracker({ root, gitCommit: null, heartbeat: false });
+  const reader = new Tracker({ root, gitCommit: null, heartbeat: false });
+  const run = await writer.startRun();
+  const value = (i: number) => String(i).padStart(6, '0').repeat(833); // 4,998 characters, under the 5,000 limit
+  await run.setTag('big', value(0));
+  let writing = true;
+  const seen = new Set<string>();
+  const reads = (async () => {
+    while (writing) seen.add((await reader.getRun(run.runId)).data.tags.big);
+  })();
+  for (let i = 1; i <= 400; i++) await run.setTag('big', value(i));
+  writing = false;
+  await reads;
+  const torn = [...seen].filter((v) => !/^(\d{6})\1*$/.test(v) || v.length !== 4_998);
+  assert.deepEqual(torn.map((v) => `${v.length} chars: ${v.slice(0, 12)}…`), []);
+  assert.deepEqual(Object.keys((await reader.getRun(run.runId)).data.tags).filter((k) => k.endsWith('.tmp')), [], 'no temporary file is read as a tag');
+  await run.endRun();
+});
