@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -102,7 +102,17 @@ for (const kernel of KERNELS) test(`the same notebooks run in stage order under 
     const nb = parameterizeNotebook(await readNotebook(join(REPO, 'notebooks', `${stage}.ipynb`)), { config_path: p.config, project_root: p.dir });
     await writeNotebook(join(work, `${stage}.ipynb`), nb);
     const env = { ...process.env, JUPYTER_DATA_DIR: dataDir, JUPYTER_PATH: dataDir };
-    const r = spawnSync('/usr/bin/python3', ['-m', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', `--ExecutePreprocessor.kernel_name=${spec.name}`, `${stage}.ipynb`, '--output', `${stage}.out.ipynb`], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
+    const nbconvert = () => spawnSync('/usr/bin/python3', ['-m', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', `--ExecutePreprocessor.kernel_name=${spec.name}`, `${stage}.ipynb`, '--output', `${stage}.out.ipynb`], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
+    const runsBefore = await runIds(p.runs);
+    let r = nbconvert();
+    // Deno 2.9.6's kernel once (in about 20 CI runs) signed an iopub message wrongly during
+    // 03-train, and jupyter_client stops at it: a fault of the kernel's messaging, not of the
+    // notebook. That one error, and only it, gets a second attempt, reported as a diagnostic.
+    if (kernel === 'deno' && r.status !== 0 && /ValueError: Invalid Signature/.test(r.stderr)) {
+      t.diagnostic(`${stage}: the deno kernel sent a message with an invalid HMAC signature; ran the notebook again`);
+      for (const [id, dir] of await runIds(p.runs)) if (!runsBefore.has(id)) rmSync(dir, { recursive: true }); // the cut attempt's run
+      r = nbconvert();
+    }
     assert.equal(r.status, 0, `${stage} under nbconvert:\n${r.stderr.slice(-3000)}`);
     const out = JSON.parse(readFileSync(join(work, `${stage}.out.ipynb`), 'utf8'));
     const errors = out.cells.flatMap((c: { outputs?: { output_type: string }[] }) => c.outputs ?? []).filter((o: { output_type: string }) => o.output_type === 'error');
@@ -136,3 +146,10 @@ test('Ctrl-C stops the pipeline: the run ends KILLED and no kernel survives', { 
   const survivors = kernels().filter((pid) => before.has(pid));
   assert.deepEqual(survivors.filter((pid) => existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(REPO)), [], 'no kernel of this runner is left');
 });
+
+/** Run id -> folder of every run of the test experiment (none before the first notebook creates it). */
+async function runIds(root: string): Promise<Map<string, string>> {
+  const tracker = new Tracker({ root, gitCommit: null });
+  const runs = await tracker.listRuns('pipeline-test').catch(() => []);
+  return new Map(runs.map((r) => [r.info.runId, join(root, r.info.experimentId, r.info.runId)]));
+}
