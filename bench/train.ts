@@ -10,6 +10,7 @@
  *
  *   BENCH_EPOCHS=4 npm run bench:train        (default 3 timed epochs after one warm-up epoch)
  *   MELBOOK_THREADS=2 npm run bench:train     (wasm on 2 XNNPACK threads; default 1)
+ *   BENCH_REPLICAS=2 npm run bench:train      (training.replicas: data-parallel over 2 worker threads; default 1)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
@@ -21,12 +22,16 @@ import { AudioDataset } from '../src/data/dataset';
 import { buildModel, disposeModel } from '../src/model/model';
 import { compileModel } from '../src/model/cnn';
 import { useBackend, trainEpoch } from '../src/train/train';
+import { ReplicaPool } from '../src/train/data-parallel';
+import { BACKEND_NAMES } from '../src/model/backend';
 import { FSDD, REPO, load1, median, runTorch, spread, table, torchAvailable } from './peers';
 
 export interface TrainFigures {
   backend: string;
   /** XNNPACK threads of the wasm backend (1 on other backends). */
   threads: number;
+  /** Data-parallel replicas (worker threads) that computed the gradients; 1 = this thread. */
+  replicas: number;
   epochSeconds: number[];
   /** Process CPU seconds (user + system, all threads) of each timed epoch. */
   epochCpuSeconds: number[];
@@ -39,7 +44,7 @@ export interface TrainFigures {
 }
 
 /** Train the seed network for warm-up + `epochs` epochs and time them. */
-export async function benchTrain(epochs: number): Promise<TrainFigures> {
+export async function benchTrain(epochs: number, replicas = Number(process.env.BENCH_REPLICAS ?? 1)): Promise<TrainFigures> {
   const work = mkdtempSync(join(tmpdir(), 'melbook-bench-train-'));
   try {
     const config = loadPipelineConfig(resolve(REPO, 'config/seed-cnn.yaml'), {
@@ -51,12 +56,14 @@ export async function benchTrain(epochs: number): Promise<TrainFigures> {
     const model = buildModel(config.model, dataset.inputShape, dataset.classNames.length, { seed: 0 });
     compileModel(model, { optimizer: config.training.optimizer, loss: config.training.loss, metrics: config.training.metrics });
     const ds = dataset.dataset('train', { batchSize: config.training.batchSize, seed: 0 });
+    const backendName = BACKEND_NAMES.find((n) => n === backend.name) ?? 'cpu';
+    const pool = replicas > 1 ? await ReplicaPool.start(model, { replicas, model: config.model, inputShape: [...dataset.inputShape], numClasses: dataset.classNames.length, seed: 0, loss: config.training.loss, metrics: config.training.metrics, backend: backendName }) : undefined;
     const times: number[] = [];
     const cpuTimes: number[] = [];
     for (let e = 0; e <= epochs; e++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const { loss, accuracy } = await trainEpoch(model, ds);
+      const { loss, accuracy } = await trainEpoch(model, ds, pool);
       const s = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(c0);
       const cpuS = (c.user + c.system) / 1e6;
@@ -66,10 +73,11 @@ export async function benchTrain(epochs: number): Promise<TrainFigures> {
       }
       process.stderr.write(`melbook epoch ${e === 0 ? 'warm-up' : e}: ${s.toFixed(2)} s wall, ${cpuS.toFixed(2)} s CPU, load ${load1().toFixed(2)} (${dataset.size('train')} clips, loss ${loss.toFixed(3)}, acc ${accuracy.toFixed(3)})\n`);
     }
+    await pool?.close();
     const { inferRuns, testAccuracy } = timeInference(model, dataset);
     disposeModel(model);
     const threads = backend.name === 'wasm' ? wasmThreads() : 1;
-    return { backend: backend.name, threads, epochSeconds: times, epochCpuSeconds: cpuTimes, inferClipsPerSecondRuns: inferRuns, inferClipsPerSecond: median(inferRuns), peakRssMb: process.resourceUsage().maxRSS / 1024, testAccuracy };
+    return { backend: backend.name, threads, replicas, epochSeconds: times, epochCpuSeconds: cpuTimes, inferClipsPerSecondRuns: inferRuns, inferClipsPerSecond: median(inferRuns), peakRssMb: process.resourceUsage().maxRSS / 1024, testAccuracy };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
   rows.push(['inference clips/s, median of 5 (min-max)', spread(ours.inferClipsPerSecondRuns, 0), torchInfer ? torchInfer.toFixed(0) : 'n/a', torchInfer ? (ours.inferClipsPerSecond / torchInfer).toFixed(2) : 'n/a']);
   rows.push(['peak resident memory (ru_maxrss), MB', ours.peakRssMb.toFixed(0), torch ? torch.peak_rss_mb.toFixed(0) : 'n/a', torch ? (ours.peakRssMb / torch.peak_rss_mb).toFixed(2) : 'n/a']);
   console.log(`\nSeed network (config/seed-cnn.yaml), batch 32, 2,700 training clips of [64, 63, 1]; ${availableParallelism()} cores, node ${process.version}`);
-  console.log(`melbook: backend ${ours.backend} on ${ours.threads} thread(s), tfjs ${tf.version.tfjs}, ${ours.epochSeconds.length} timed epochs after 1 warm-up`);
+  console.log(`melbook: backend ${ours.backend} on ${ours.threads} thread(s), training on ${ours.replicas === 1 ? 'this thread' : `${ours.replicas} data-parallel replicas (worker threads)`}, tfjs ${tf.version.tfjs}, ${ours.epochSeconds.length} timed epochs after 1 warm-up`);
   if (torch) console.log(`PyTorch: torch ${torch.torch}, ${torch.threads} threads, ${torch.epochs} epochs`);
   console.log(`1-minute load at the end: ${load1().toFixed(2)} (figures are comparable only below ${availableParallelism()})`);
   console.log(table(rows));

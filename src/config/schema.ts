@@ -327,6 +327,13 @@ export const TrainingSchema = z
       .default({}),
     /** tfjs backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu. Env MELBOOK_BACKEND overrides it (see selectBackend). */
     backend: z.enum(BACKEND_PREFERENCES).default('auto'),
+    /**
+     * Data parallelism: 1 trains in this thread; N >= 2 cuts every batch into N shards whose
+     * gradients N worker threads compute on their own backend, averaged and applied here (as
+     * PyTorch DDP without SyncBatchNorm; see train/data-parallel.ts). Results depend on N.
+     * Default 1.
+     */
+    replicas: positiveInt.max(64).default(1),
   })
   .strict();
 

@@ -8,7 +8,7 @@ import { runJob } from './run-job';
 import type { Executor, JobEvents } from './executor';
 import type { JobResult, TrainingJob } from './job';
 import { runOnPool, type JobWorkerTask } from './job-worker';
-import { compiledWorker } from '../stages/worker-file';
+import { compiledWorker } from '../worker-file';
 import { MelbookError } from '../errors';
 
 /** `where` of a job run in the calling thread. */

@@ -14,7 +14,7 @@ import { endRunsOfJob } from './job-runs';
 import { connectionOptions, checkQueueReachable, TRAINING_QUEUE, redactError } from './queue';
 import type { JobResult, TrainingJob } from './job';
 import { runOnPool, JobFailedError } from './job-worker';
-import { compiledWorker } from '../stages/worker-file';
+import { compiledWorker } from '../worker-file';
 import { ConfigError } from '../errors';
 
 /** The tag naming the worker that ran a job's run: `name (host pid N)`. */

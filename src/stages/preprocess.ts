@@ -18,7 +18,7 @@ import { MelbookError } from '../errors';
 import { resolveAugmentOptions } from '../data/augment';
 import type { DataConfig, FeaturesConfig, PreprocessConfig, SplitConfig } from '../config/schema';
 import type { AudioSettings } from '../audio/settings';
-import { compiledWorker } from './worker-file';
+import { compiledWorker } from '../worker-file';
 import { recoverInterruptedRun } from './preprocess-recovery';
 import processChunk, { type ClipResult, type PreprocessTask } from './preprocess-worker';
 

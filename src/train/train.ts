@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AudioDataset, type Batch } from '../data/dataset';
 import { buildModel, describeModel, disposeModel } from '../model/model';
 import { compileModel } from '../model/cnn';
-import { selectBackend, type BackendSelection } from '../model/backend';
+import { BACKEND_NAMES, selectBackend, type BackendSelection } from '../model/backend';
 import { saveModel, loadModel } from '../model/io';
 import { writeBundleMetadata } from './bundle';
 import { featureAugmenter } from '../data/augment';
@@ -21,6 +21,7 @@ import { LoopState, checkpointFor, checkpointPaths, resumeFrom, trainingFingerpr
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunHandle } from '../tracking/tracker';
 import { MelbookError } from '../errors';
+import { ReplicaPool } from './data-parallel';
 
 export interface TrainOptions {
   config: PipelineConfig;
@@ -86,10 +87,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     setLearningRate(model, loop.learningRate);
     log(`resuming after epoch ${loop.epochsDone} of ${t.epochs} from ${resumed.dir}`);
   }
-  const epoch: EpochContext = { model, trainDs, valDs, loop, paths, run, log, fingerprint: trainingFingerprint(config), epochs: t.epochs, onEpoch: options.onEpoch, tensorsAfterEpoch: [] };
-  log(`training ${meta.counts.bySplit.train} clips of [${meta.inputShape}] x ${t.epochs} epochs, batch ${t.batchSize}, ${dataset.batchesPerEpoch('train', t.batchSize)} steps/epoch`);
+  const pool = t.replicas > 1 ? await ReplicaPool.start(model, { replicas: t.replicas, model: config.model, inputShape: [...meta.inputShape], numClasses: meta.classNames.length, seed: t.seed, loss, metrics: t.metrics, backend: BACKEND_NAMES.find((n) => n === backend.name) ?? 'cpu' }) : undefined;
+  const epoch: EpochContext = { model, pool, trainDs, valDs, loop, paths, run, log, fingerprint: trainingFingerprint(config), epochs: t.epochs, onEpoch: options.onEpoch, tensorsAfterEpoch: [] };
+  log(`training ${meta.counts.bySplit.train} clips of [${meta.inputShape}] x ${t.epochs} epochs, batch ${t.batchSize}, ${dataset.batchesPerEpoch('train', t.batchSize)} steps/epoch${pool ? `, data-parallel over ${pool.size} worker threads` : ''}`);
   let stopped = loop.stopper.shouldStop;
-  for (let e = loop.epochsDone; e < t.epochs && !stopped; e++) stopped = await runEpoch(e, epoch);
+  try {
+    for (let e = loop.epochsDone; e < t.epochs && !stopped; e++) stopped = await runEpoch(e, epoch);
+  } finally {
+    await pool?.close();
+  }
 
   await keepBestWeights(model, paths.best, modelDir);
   dropCheckpoint(paths.root);
@@ -102,6 +108,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 /** What one epoch of the loop works with. */
 interface EpochContext {
   model: tf.LayersModel;
+  /** Replicas computing the gradients (training.replicas > 1), or undefined to train in this thread. */
+  pool?: ReplicaPool;
   trainDs: tf.data.Dataset<Batch>;
   valDs: tf.data.Dataset<Batch>;
   loop: LoopState;
@@ -122,7 +130,7 @@ interface EpochContext {
 async function runEpoch(epoch: number, c: EpochContext): Promise<boolean> {
   const { model, loop } = c;
   const started = performance.now();
-  const { loss, accuracy } = await trainEpoch(model, c.trainDs);
+  const { loss, accuracy } = await trainEpoch(model, c.trainDs, c.pool);
   const [valLoss, valAcc] = await evaluateDataset(model, c.valDs);
   const entry: EpochLog = { epoch, loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: (performance.now() - started) / 1000, learning_rate: loop.learningRate };
   if (!Number.isFinite(loss)) throw new MelbookError(`training diverged at epoch ${epoch + 1} (loss ${loss}); lower training.optimizer.learningRate`);
@@ -175,8 +183,11 @@ async function keepBestWeights(model: tf.LayersModel, checkpointDir: string, mod
   await saveModel(model, modelDir);
 }
 
-/** One pass over the training batches (trainOnBatch per batch); returns example-weighted mean loss and accuracy. */
-export async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>): Promise<{ loss: number; accuracy: number }> {
+/**
+ * One pass over the training batches (trainOnBatch per batch, or the pool's data-parallel step);
+ * returns example-weighted mean loss and accuracy.
+ */
+export async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>, pool?: ReplicaPool): Promise<{ loss: number; accuracy: number }> {
   const it = await ds.iterator();
   let n = 0;
   let lossSum = 0;
@@ -186,7 +197,7 @@ export async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs
     if (next.done) break;
     const { xs, ys } = next.value;
     const size = ys.shape[0];
-    const out = (await model.trainOnBatch(xs, ys)) as number[];
+    const out = pool ? await pool.trainOnBatch(model, xs, ys) : ((await model.trainOnBatch(xs, ys)) as number[]);
     tf.dispose([xs, ys]);
     lossSum += out[0] * size;
     accSum += (out[1] ?? Number.NaN) * size;

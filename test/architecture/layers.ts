@@ -19,6 +19,6 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['features/'],
   ['audio/'],
   ['tracking/'],
-  ['nbformat.ts', 'progress.ts', 'atomic-write.ts'], // leaves every layer may use
+  ['nbformat.ts', 'progress.ts', 'atomic-write.ts', 'worker-file.ts'], // leaves every layer may use
   ['errors.ts'], // the bottom: MelbookError and its subclasses
 ];
