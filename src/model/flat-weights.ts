@@ -21,9 +21,9 @@ export function layoutOf(vars: readonly tf.LayerVariable[]): VariableLayout {
   return { names: vars.map((v) => (v.read() as tf.Variable).name), shapes, sizes, total: sizes.reduce((a, b) => a + b, 0) };
 }
 
-/** Whether two layouts hold the same shapes in the same order (names may differ between replicas). */
-export function sameShapes(a: VariableLayout, b: VariableLayout): boolean {
-  return a.shapes.length === b.shapes.length && a.shapes.every((s, i) => s.length === b.shapes[i].length && s.every((d, j) => d === b.shapes[i][j]));
+/** Whether two lists of variable shapes are the same, in the same order (names may differ between replicas). */
+export function sameShapes(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.length === b[i].length && s.every((d, j) => d === b[i][j]));
 }
 
 /** The variables' current values, concatenated. */

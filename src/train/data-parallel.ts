@@ -166,10 +166,9 @@ export class ReplicaPool {
   private checkReady(msg: ReplicaReply, rank: number): void {
     if (msg.type === 'failed') throw new MelbookError(`data-parallel replica ${rank} could not start: ${msg.message}`);
     if (msg.type !== 'ready') throw new MelbookError(`data-parallel replica ${rank} sent ${msg.type} before ready`);
-    const theirs = { trainable: { shapes: msg.trainable }, nonTrainable: { shapes: msg.nonTrainable } };
     for (const part of ['trainable', 'nonTrainable'] as const) {
-      if (!sameShapes(this[part], { ...this[part], shapes: theirs[part].shapes })) {
-        throw new MelbookError(`data-parallel replica ${rank} built ${part} variables shaped ${JSON.stringify(theirs[part].shapes)}, not the model's ${JSON.stringify(this[part].shapes)}`);
+      if (!sameShapes(this[part].shapes, msg[part])) {
+        throw new MelbookError(`data-parallel replica ${rank} built ${part} variables shaped ${JSON.stringify(msg[part])}, not the model's ${JSON.stringify(this[part].shapes)}`);
       }
     }
   }

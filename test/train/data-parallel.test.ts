@@ -85,6 +85,27 @@ test('two replicas end at the weights, loss and accuracy of one thread on the wh
   }
 });
 
+test('the same steps from the same weights give bit-identical weights on a second pool (the averaging order is fixed)', { timeout: 120_000 }, async () => {
+  await selectBackend({ configured: 'wasm' });
+  const start = twin(PLAIN, { type: 'adam', learningRate: 0.01 }).getWeights();
+  const train = async () => {
+    const model = twin(PLAIN, { type: 'adam', learningRate: 0.01 });
+    model.setWeights(start);
+    const pool = await ReplicaPool.start(model, { ...init(PLAIN), replicas: 2 });
+    try {
+      for (let step = 0; step < 5; step++) {
+        const { xs, ys } = batch(11, step);
+        await pool.trainOnBatch(model, xs, ys);
+        tf.dispose([xs, ys]);
+      }
+    } finally {
+      await pool.close();
+    }
+    return model.getWeights().map((w) => Array.from(w.dataSync()));
+  };
+  assert.deepEqual(await train(), await train());
+});
+
 test('the seed-like network (BatchNorm, dropout, Adam) trains on two replicas, updates its moving statistics and leaks no tensors', { timeout: 120_000 }, async () => {
   await selectBackend({ configured: 'wasm' });
   const model = twin(SEED_LIKE, { type: 'adam', learningRate: 0.01 });
