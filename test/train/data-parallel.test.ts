@@ -142,6 +142,20 @@ test('a replica that cannot build the model is a named error, and no worker is l
   await assert.rejects(ReplicaPool.start(model, { ...init(PLAIN), replicas: 1 }), /needs 2 or more replicas/);
 });
 
+test('a step a replica cannot run is an error naming the replica and its reason, and the pool still closes', { timeout: 60_000 }, async () => {
+  await selectBackend({ configured: 'wasm' });
+  const model = twin(PLAIN, { type: 'sgd', learningRate: 0.1 });
+  const pool = await ReplicaPool.start(model, { ...init(PLAIN), replicas: 2 });
+  const xs = tf.zeros([4, 16, 16, 1]); // the replicas' model takes [16, 12, 1]
+  const ys = tf.zeros([4]);
+  try {
+    await assert.rejects(pool.trainOnBatch(model, xs, ys), /data-parallel replica 0: .*shape/s);
+  } finally {
+    tf.dispose([xs, ys]);
+    await pool.close();
+  }
+});
+
 test('melbook training with training.replicas 2 runs every epoch through the replicas and ends with a complete run', { timeout: 300_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'melbook-dp-'));
   const config = pipelineConfig({
