@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       port.close();
       return;
     }
-    void step(msg).catch((err: unknown) => port.postMessage({ type: 'failed', message: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies ReplicaReply));
+    void step(msg).catch((err: unknown) => port.postMessage({ type: 'failed', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) } satisfies ReplicaReply));
   });
 
   async function step(msg: ReplicaStep): Promise<void> {
