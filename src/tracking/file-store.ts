@@ -97,7 +97,7 @@ export class FileStore implements TrackingStore {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 5) continue;
           throw err;
         }
-        for (const t of tags) await writeTag(storePath(this.root, { experimentId: id, part: 'tags', key: t.key }), t.value);
+        for (const t of tags) await writeAtomic(storePath(this.root, { experimentId: id, part: 'tags', key: t.key }), t.value);
         return id;
       }
     }));
@@ -176,7 +176,7 @@ export class FileStore implements TrackingStore {
     const loc = { experimentId: exp.experimentId, runId };
     await writeAtomic(storePath(this.root, { ...loc, part: 'meta' }), runInfoToYaml(info)); // readers in other processes never see half of it
     for (const part of ['metrics', 'params', 'artifacts'] as const) await fs.mkdir(storePath(this.root, { ...loc, part }));
-    for (const t of tags) await writeTag(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
+    for (const t of tags) await writeAtomic(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
     return info;
   }
 
@@ -185,7 +185,7 @@ export class FileStore implements TrackingStore {
     // A run set RUNNING again (resumed) has no end time; otherwise a null end time keeps the old one.
     const next: RunInfo = { ...info, status, endTime: status === 'RUNNING' ? endTime : endTime ?? info.endTime, runName: runName || info.runName };
     await writeAtomic(storePath(this.root, { experimentId, runId, part: 'meta' }), runInfoToYaml(next));
-    if (runName) await writeTag(storePath(this.root, { experimentId, runId, part: 'tags', key: MLFLOW_TAGS.runName }), runName);
+    if (runName) await writeAtomic(storePath(this.root, { experimentId, runId, part: 'tags', key: MLFLOW_TAGS.runName }), runName);
     return next;
   }
 
@@ -220,7 +220,7 @@ export class FileStore implements TrackingStore {
     }
     for (const t of tags) {
       if (t.key === MLFLOW_TAGS.runName) await this.updateRunInfo(runId, info.status, info.endTime, t.value);
-      else await writeTag(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
+      else await writeAtomic(storePath(this.root, { ...loc, part: 'tags', key: t.key }), t.value);
     }
   }
 
@@ -349,16 +349,12 @@ async function writeFileIn(file: string, text: string, flag = 'w'): Promise<void
 }
 
 /**
- * Writes a tag by renaming a complete copy over it: a tag is rewritten while the run lives (the
- * heartbeat, every minute), and a reader in another process (`melbook runs`) must never see it
- * truncated and empty.
+ * Replaces a file by renaming a complete temporary copy over it (MLflow's `overwrite_yaml`),
+ * creating its folder. meta.yaml and tags go this way: a tag is rewritten while the run lives
+ * (the heartbeat, every minute), and a reader in another process (`melbook runs`) must never
+ * see either truncated.
  */
-async function writeTag(file: string, text: string): Promise<void> {
-  await writeFileAtomic(file, text, { mkdir: true });
-}
-
-/** Replaces a file by renaming a complete temporary copy over it (MLflow's `overwrite_yaml`). */
 async function writeAtomic(file: string, text: string): Promise<void> {
-  await writeFileAtomic(file, text);
+  await writeFileAtomic(file, text, { mkdir: true });
 }
 

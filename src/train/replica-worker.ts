@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       port.close();
       return;
     }
-    void step(msg).catch((err: unknown) => port.postMessage({ type: 'failed', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) } satisfies ReplicaReply));
+    void step(msg).catch((err: unknown) => port.postMessage(failure(err)));
   });
 
   async function step(msg: ReplicaStep): Promise<void> {
@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  const failed: ReplicaReply = { type: 'failed', message: err instanceof Error ? err.stack ?? err.message : String(err) };
-  parentPort?.postMessage(failed);
-});
+/** What the owner is told of an error: its name and message (a stack of tfjs internals helps nobody). */
+function failure(err: unknown): ReplicaReply {
+  return { type: 'failed', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+}
+
+main().catch((err: unknown) => parentPort?.postMessage(failure(err)));
