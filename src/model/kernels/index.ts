@@ -7,6 +7,9 @@ import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input';
 import { identityWasm, makeLeadingReduce, tileWasm } from './layout';
 import { maxPoolGradWasm } from './max-pool-grad';
+import { makeBatchMatMulWasm } from './mat-mul';
+import { BATCH_NORM_GRAD_SUMS, batchNormGradSumsWasm, RELU_GRAD, reluGradWasm } from './fused-grads';
+import { installFusedGradients, removeFusedGradients } from './fused-gradients';
 import type { WasmKernelFunc } from './wasm-internals';
 
 /** The kernels we register for wasm, by tfjs kernel name; each gets the stock kernel (if any). */
@@ -18,6 +21,10 @@ const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => Wa
   Identity: () => identityWasm,
   Sum: (stock) => makeLeadingReduce('sum', stock),
   Mean: (stock) => makeLeadingReduce('mean', stock),
+  BatchMatMul: makeBatchMatMulWasm,
+  // Kernels of melbook's own, run by the ReLU and batch-norm gradients of fused-gradients.ts.
+  [RELU_GRAD]: () => reluGradWasm,
+  [BATCH_NORM_GRAD_SUMS]: () => batchNormGradSumsWasm,
 };
 
 /** Names of the kernels `registerWasmTrainingKernels` installs on wasm. */
@@ -47,6 +54,7 @@ export function registerWasmTrainingKernels(options: { only?: readonly string[] 
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc }); // and back to the registry's type
     installed.add(kernelName);
   }
+  installFusedGradients();
   registered = true;
 }
 
@@ -60,6 +68,7 @@ export function unregisterWasmTrainingKernels(): void {
   }
   replaced.clear();
   installed.clear();
+  removeFusedGradients();
   registered = false;
 }
 

@@ -26,6 +26,15 @@
  *   two dy loads, four splatted x values, 8 mul + 8 add. Each tile sums the chunk in its
  *   registers from zero, then adds that partial to dW, so every dW value is a float32 sum of
  *   per-chunk partials in a fixed order (bit-identical from run to run).
+ *
+ * reluGrad(x, dy, dx, n4) -> 0
+ *   dx = x > 0 ? dy : 0 over n4 groups of 4 float32 (ReLU's gradient in one pass instead of
+ *   step, cast and multiply); where x is NaN, dx is x (NaN), as step(x) * dy gives.
+ *
+ * batchNormGradBlocks(dy, x, mean, dst, blocks, blockRows, inner4) -> 0
+ *   dy and x are [blocks * blockRows, inner] float32 (inner = 4 * inner4), mean is [inner];
+ *   dst[blk, 0, :] = sum of dy and dst[blk, 1, :] = sum of dy * (x - mean) over the blk-th
+ *   block of rows, in float32 (callers add the block sums in float64, as for columnSumBlocks).
  */
 import type { BackendWasm } from './wasm-internals';
 
@@ -39,6 +48,8 @@ export interface SimdKernels {
     x: number, xPixelBytes: number, xRowBytes: number, dy: number,
     rows: number, cols: number, coBlocks: number, offsets: number, kBlocks: number, dW: number,
   ): number;
+  reluGrad(x: number, dy: number, dx: number, n4: number): number;
+  batchNormGradBlocks(dy: number, x: number, mean: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
 }
 
 const cache = new WeakMap<object, SimdKernels | null>();
@@ -255,17 +266,76 @@ function filterGradTileBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
+function reluGradBody(): number[] {
+  // params 0 x, 1 dy, 2 dx, 3 n4; i32 locals 4 i, 5 at; v128 local 6 v
+  const [X, DY, DX, N4] = [0, 1, 2, 3];
+  const [i, at, v] = [4, 5, 6];
+  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const f32x4Gt = simd(0x44);
+  const f32x4Ne = simd(0x42);
+  const body = [
+    ...loop(i, N4, [
+      ...get(i), ...i32(4), ...shl, ...set(at),
+      ...get(DX), ...get(at), ...add,
+      ...get(X), ...get(at), ...add, ...load, ...set(v),
+      // (dy & (x > 0)) | (x & (x != x))
+      ...get(DY), ...get(at), ...add, ...load, ...get(v), ...zero, ...f32x4Gt, ...and,
+      ...get(v), ...get(v), ...get(v), ...f32x4Ne, ...and, ...or,
+      ...store,
+    ]),
+    ...i32(0),
+  ];
+  const code = [0x02, 2, I32, 1, V128, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
+function batchNormGradBlocksBody(): number[] {
+  // params 0 dy, 1 x, 2 mean, 3 dst, 4 blocks, 5 blockRows, 6 inner4; i32 locals 7 blk, 8 c4,
+  // 9 r, 10 p (byte offset of the row in dy and x), 11 rowBytes, 12 out; v128 locals 13 s1,
+  // 14 s2, 15 m, 16 g
+  const [DY, X, MEAN, DST, BLOCKS, BLOCK_ROWS, INNER4] = [0, 1, 2, 3, 4, 5, 6];
+  const [blk, c4, r, p, rowBytes, out] = [7, 8, 9, 10, 11, 12];
+  const [s1, s2, m, g] = [13, 14, 15, 16];
+  const f32x4Add = simd(0xe4);
+  const f32x4Sub = simd(0xe5);
+  const f32x4Mul = simd(0xe6);
+  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const body = [
+    ...get(INNER4), ...i32(4), ...shl, ...set(rowBytes),
+    ...loop(blk, BLOCKS, loop(c4, INNER4, [
+      // p = (blk * blockRows) * rowBytes + c4 * 16; out = dst + (2 blk * inner4 + c4) * 16
+      ...get(blk), ...get(BLOCK_ROWS), ...mul, ...get(rowBytes), ...mul, ...get(c4), ...i32(4), ...shl, ...add, ...set(p),
+      ...get(DST), ...get(blk), ...i32(1), ...shl, ...get(rowBytes), ...mul, ...add, ...get(c4), ...i32(4), ...shl, ...add, ...set(out),
+      ...get(MEAN), ...get(c4), ...i32(4), ...shl, ...add, ...load, ...set(m),
+      ...zero, ...set(s1), ...zero, ...set(s2),
+      ...loop(r, BLOCK_ROWS, [
+        ...get(DY), ...get(p), ...add, ...load, 0x22, ...uleb(g), // tee g = dy
+        ...get(s1), ...f32x4Add, ...set(s1),
+        ...get(X), ...get(p), ...add, ...load, ...get(m), ...f32x4Sub, ...get(g), ...f32x4Mul, ...get(s2), ...f32x4Add, ...set(s2),
+        ...get(p), ...get(rowBytes), ...add, ...set(p),
+      ]),
+      ...get(out), ...get(s1), ...store,
+      ...get(out), ...get(rowBytes), ...add, ...get(s2), ...store,
+    ])),
+    ...i32(0),
+  ];
+  const code = [0x02, 6, I32, 4, V128, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
 function buildModule(): Uint8Array {
   const maxPoolType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
   const sumType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
   const filterGradType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
+  const reluGradType = [0x60, 4, ...new Array(4).fill(I32), 1, I32];
+  const batchNormGradType = [0x60, 7, ...new Array(7).fill(I32), 1, I32];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [3, ...maxPoolType, ...sumType, ...filterGradType]),
+    ...section(1, [5, ...maxPoolType, ...sumType, ...filterGradType, ...reluGradType, ...batchNormGradType]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [3, 0, 1, 2]),
-    ...section(7, [3, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1, ...name('filterGradTile'), 0x00, 2]),
-    ...section(10, [3, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody(), ...filterGradTileBody()]),
+    ...section(3, [5, 0, 1, 2, 3, 4]),
+    ...section(7, [5, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1, ...name('filterGradTile'), 0x00, 2, ...name('reluGrad'), 0x00, 3, ...name('batchNormGradBlocks'), 0x00, 4]),
+    ...section(10, [5, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody(), ...filterGradTileBody(), ...reluGradBody(), ...batchNormGradBlocksBody()]),
   ];
   return new Uint8Array(bytes);
 }
