@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { trainStage } from '../../src/stages/train';
 import { pipelineConfig } from '../../src/config/pipeline';
 import { toneCorpus } from '../helpers/corpus';
+import { ModelSpecSchema } from '../../src/model/spec';
 
 test('a batch is cut into shards as equal as can be, larger first, none empty', () => {
   assert.deepEqual(shardSizes(32, 2), [16, 16]);
@@ -55,7 +56,8 @@ function twin(spec: typeof PLAIN | typeof SEED_LIKE, optimizer: { type: 'sgd'; l
   return model;
 }
 
-const init = (spec: typeof PLAIN | typeof SEED_LIKE) => ({ model: spec, inputShape: INPUT, numClasses: CLASSES, seed: 7, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], backend: 'wasm' as const });
+/** Pool options for `spec`, as the pipeline passes them: the spec parsed, defaults filled in. */
+const init = (spec: typeof PLAIN | typeof SEED_LIKE) => ({ model: ModelSpecSchema.parse(spec), inputShape: INPUT, numClasses: CLASSES, seed: 7, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], backend: 'wasm' as const });
 
 test('two replicas end at the weights, loss and accuracy of one thread on the whole batch (no BatchNorm, no dropout)', { timeout: 120_000 }, async () => {
   assert.equal((await selectBackend({ configured: 'wasm' })).name, 'wasm');
