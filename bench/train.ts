@@ -3,8 +3,9 @@
  * yardstick's optimizer, Adam 1e-3, batch 32, the 2,700 training clips of FSDD's official
  * split), inference clips/s on the 300 test clips (median of 5 passes, as the yardstick) and
  * peak memory (the process's `ru_maxrss`, as the yardstick reports its own), on the backend in
- * use, next to the PyTorch yardstick measured in the same run, with ratios. Every figure is a
- * median with its min-max. Each epoch also prints its CPU seconds and the 1-minute load: wall
+ * use, next to the PyTorch yardstick run before and after melbook in the same run (its speed
+ * drifts on a shared VM, so both runs' epochs count), with ratios. Every figure is a median with
+ * its min-max; a ratio's range pairs the extremes (min / max to max / min). Each epoch also prints its CPU seconds and the 1-minute load: wall
  * time that grows while CPU time stays flat is other processes taking the cores, not melbook.
  * Not a test: prints a table.
  *
@@ -24,7 +25,7 @@ import { compileModel } from '../src/model/cnn';
 import { useBackend, trainEpoch } from '../src/train/train';
 import { ReplicaPool } from '../src/train/data-parallel';
 import { BACKEND_NAMES } from '../src/model/backend';
-import { FSDD, REPO, load1, median, runTorch, spread, table, torchAvailable } from './peers';
+import { FSDD, REPO, load1, measureTorch, median, ratioSpread, spread, table, torchAvailable, torchEpochSeconds, type Yardstick } from './peers';
 
 export interface TrainFigures {
   backend: string;
@@ -107,22 +108,28 @@ function wasmThreads(): number {
 
 async function main(): Promise<void> {
   const epochs = Number(process.env.BENCH_EPOCHS ?? 3);
+  // The yardstick runs before and after melbook (its speed drifts on a shared VM); every one of
+  // its epochs counts in its median (min-max).
+  const yard: Yardstick = { epochs: Math.max(2, epochs), threads: 2, unavailable: torchAvailable(), runs: [], problems: [] };
+  measureTorch(yard, 'before melbook');
   const ours = await benchTrain(epochs);
-  const why = torchAvailable();
-  const torch = why ? undefined : runTorch(Math.max(2, epochs));
-  const m = median(ours.epochSeconds);
-  const rows: (string | number)[][] = [['', 'melbook', 'PyTorch', 'ratio (melbook / PyTorch)']];
-  rows.push(['seconds per epoch, median (min-max)', spread(ours.epochSeconds), torch ? torch.epoch_s_median.toFixed(2) : 'n/a', torch ? (m / torch.epoch_s_median).toFixed(2) : 'n/a']);
+  measureTorch(yard, 'after melbook');
+  const torchEpochs = torchEpochSeconds(yard);
+  const torchInfer = yard.runs.map((r) => 300 / r.infer_300_s);
+  const torchRss = yard.runs.map((r) => r.peak_rss_mb);
+  const rows: (string | number)[][] = [['', 'melbook', 'PyTorch', 'ratio melbook / PyTorch, median (min-max)']];
+  rows.push(['seconds per epoch, median (min-max)', spread(ours.epochSeconds), spread(torchEpochs), ratioSpread(ours.epochSeconds, torchEpochs)]);
   rows.push(['CPU seconds per epoch, median (min-max)', spread(ours.epochCpuSeconds), 'n/a', 'n/a']);
-  const torchInfer = torch ? 300 / torch.infer_300_s : undefined;
-  rows.push(['inference clips/s, median of 5 (min-max)', spread(ours.inferClipsPerSecondRuns, 0), torchInfer ? torchInfer.toFixed(0) : 'n/a', torchInfer ? (ours.inferClipsPerSecond / torchInfer).toFixed(2) : 'n/a']);
-  rows.push(['peak resident memory (ru_maxrss), MB', ours.peakRssMb.toFixed(0), torch ? torch.peak_rss_mb.toFixed(0) : 'n/a', torch ? (ours.peakRssMb / torch.peak_rss_mb).toFixed(2) : 'n/a']);
+  rows.push(['inference clips/s, median of 5 (min-max)', spread(ours.inferClipsPerSecondRuns, 0), spread(torchInfer, 0), ratioSpread(ours.inferClipsPerSecondRuns, torchInfer)]);
+  rows.push(['peak resident memory (ru_maxrss), MB', ours.peakRssMb.toFixed(0), spread(torchRss, 0), ratioSpread([ours.peakRssMb], torchRss)]);
   console.log(`\nSeed network (config/seed-cnn.yaml), batch 32, 2,700 training clips of [64, 63, 1]; ${availableParallelism()} cores, node ${process.version}`);
   console.log(`melbook: backend ${ours.backend} on ${ours.threads} thread(s), training on ${ours.replicas === 1 ? 'this thread' : `${ours.replicas} data-parallel replicas (worker threads)`}, tfjs ${tf.version.tfjs}, ${ours.epochSeconds.length} timed epochs after 1 warm-up`);
-  if (torch) console.log(`PyTorch: torch ${torch.torch}, ${torch.threads} threads, ${torch.epochs} epochs`);
+  const run = yard.runs[0];
+  if (run) console.log(`PyTorch: torch ${run.torch}, ${run.threads} threads, ${yard.runs.length} runs of ${yard.epochs} epochs (before and after melbook): ${torchEpochs.map((e) => e.toFixed(2)).join(', ')} s`);
   console.log(`1-minute load at the end: ${load1().toFixed(2)} (figures are comparable only below ${availableParallelism()})`);
   console.log(table(rows));
-  if (why) console.log(`PyTorch not measured: ${why}`);
+  if (yard.unavailable) console.log(`PyTorch not measured: ${yard.unavailable}`);
+  for (const p of yard.problems) console.log(`PyTorch run failed: ${p}`);
 }
 
 if (require.main === module) {
