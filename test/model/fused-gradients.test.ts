@@ -1,6 +1,7 @@
 /**
- * melbook's fused gradients on wasm (ReLU, batch norm: src/model/kernels/fused-gradients.ts) and
- * its BatchMatMul for transposed operands (mat-mul.ts) against the tfjs cpu backend, over shapes
+ * melbook's fused gradients on wasm (ReLU, batch norm: src/model/kernels/fused-gradients.ts),
+ * its batch-norm forward pass (batch-norm.ts) and its BatchMatMul for transposed operands
+ * (mat-mul.ts) against the tfjs cpu backend, over shapes
  * that take the SIMD path, the JS path (channels not a multiple of 4, few rows, an element count
  * not a multiple of 4) and the stock fallbacks; plus leak checks and that the overrides are
  * really used on wasm and really gone after unregistering.
@@ -145,9 +146,25 @@ describe('fused gradients on wasm match the cpu backend', () => {
   });
 });
 
+describe('FusedBatchNorm (forward) matches the cpu backend', () => {
+  test('over shapes (SIMD path, 3 channels and rank 2 on the stock kernel), with and without scale and offset', async () => {
+    let seed = 700;
+    for (const shape of [[16, 32, 31, 32], [5, 9, 7, 8], [6, 5, 7, 3], [10, 12], [1, 1, 1, 4]]) {
+      const c = shape[shape.length - 1];
+      for (const withParams of [true, false]) {
+        const [x, mean, variance, offset, scale] = arrays([shape, [c], [c], [c], [c]], seed);
+        seed += 5;
+        variance.data = variance.data.map((v) => v * v + 0.05);
+        const inputs = withParams ? { x, mean, variance, offset, scale } : { x, mean, variance };
+        await compare({ kernel: 'FusedBatchNorm', inputs, attrs: { varianceEpsilon: 1e-3 } }, `FusedBatchNorm [${shape}]${withParams ? '' : ' without scale and offset'}`);
+      }
+    }
+  });
+});
+
 describe('BatchMatMul with transposed operands matches the cpu backend', () => {
-  test('is registered on wasm', () => {
-    assert.ok(WASM_TRAINING_KERNEL_NAMES.includes('BatchMatMul'));
+  test('is registered on wasm, as is FusedBatchNorm', () => {
+    assert.ok(WASM_TRAINING_KERNEL_NAMES.includes('BatchMatMul') && WASM_TRAINING_KERNEL_NAMES.includes('FusedBatchNorm'));
   });
 
   test('over transposes, ranks, operand sizes (either side larger) and batches (the stock kernel)', async () => {

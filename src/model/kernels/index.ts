@@ -8,6 +8,7 @@ import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input';
 import { identityWasm, makeLeadingReduce, tileWasm } from './layout';
 import { maxPoolGradWasm } from './max-pool-grad';
 import { makeBatchMatMulWasm } from './mat-mul';
+import { makeFusedBatchNormWasm } from './batch-norm';
 import { BATCH_NORM_GRAD_SUMS, batchNormGradSumsWasm, RELU_GRAD, reluGradWasm } from './fused-grads';
 import { installFusedGradients, removeFusedGradients } from './fused-gradients';
 import type { WasmKernelFunc } from './wasm-internals';
@@ -22,6 +23,7 @@ const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => Wa
   Sum: (stock) => makeLeadingReduce('sum', stock),
   Mean: (stock) => makeLeadingReduce('mean', stock),
   BatchMatMul: makeBatchMatMulWasm,
+  FusedBatchNorm: makeFusedBatchNormWasm,
   // Kernels of melbook's own, run by the ReLU and batch-norm gradients of fused-gradients.ts.
   [RELU_GRAD]: () => reluGradWasm,
   [BATCH_NORM_GRAD_SUMS]: () => batchNormGradSumsWasm,

@@ -35,6 +35,10 @@
  *   dy and x are [blocks * blockRows, inner] float32 (inner = 4 * inner4), mean is [inner];
  *   dst[blk, 0, :] = sum of dy and dst[blk, 1, :] = sum of dy * (x - mean) over the blk-th
  *   block of rows, in float32 (callers add the block sums in float64, as for columnSumBlocks).
+ *
+ * batchNormApply(x, dst, coef, rows, inner4) -> 0
+ *   x and dst are [rows, inner] float32, coef is [3, inner]: mean, multiplier, offset;
+ *   dst = (x - mean) * multiplier + offset, per channel (inference and training batch norm).
  */
 import type { BackendWasm } from './wasm-internals';
 
@@ -50,6 +54,7 @@ export interface SimdKernels {
   ): number;
   reluGrad(x: number, dy: number, dx: number, n4: number): number;
   batchNormGradBlocks(dy: number, x: number, mean: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
+  batchNormApply(x: number, dst: number, coef: number, rows: number, inner4: number): number;
 }
 
 const cache = new WeakMap<object, SimdKernels | null>();
@@ -323,19 +328,45 @@ function batchNormGradBlocksBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
+function batchNormApplyBody(): number[] {
+  // params 0 x, 1 dst, 2 coef, 3 rows, 4 inner4; i32 locals 5 r, 6 c4, 7 p (byte offset in x
+  // and dst), 8 q (byte offset in coef's first row), 9 rowBytes
+  const [X, DST, COEF, ROWS, INNER4] = [0, 1, 2, 3, 4];
+  const [r, c4, p, q, rowBytes] = [5, 6, 7, 8, 9];
+  const f32x4Add = simd(0xe4);
+  const f32x4Sub = simd(0xe5);
+  const f32x4Mul = simd(0xe6);
+  const coefAt = (row: number) => [...get(COEF), ...get(q), ...add, ...(row ? [...get(rowBytes), ...i32(row), ...mul, ...add] : []), ...load];
+  const body = [
+    ...get(INNER4), ...i32(4), ...shl, ...set(rowBytes),
+    ...i32(0), ...set(p),
+    ...loop(r, ROWS, loop(c4, INNER4, [
+      ...get(c4), ...i32(4), ...shl, ...set(q),
+      ...get(DST), ...get(p), ...add,
+      ...get(X), ...get(p), ...add, ...load, ...coefAt(0), ...f32x4Sub, ...coefAt(1), ...f32x4Mul, ...coefAt(2), ...f32x4Add,
+      ...store,
+      ...get(p), ...i32(16), ...add, ...set(p),
+    ])),
+    ...i32(0),
+  ];
+  const code = [0x01, 5, I32, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
 function buildModule(): Uint8Array {
   const maxPoolType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
   const sumType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
   const filterGradType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
   const reluGradType = [0x60, 4, ...new Array(4).fill(I32), 1, I32];
   const batchNormGradType = [0x60, 7, ...new Array(7).fill(I32), 1, I32];
+  const batchNormApplyType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [5, ...maxPoolType, ...sumType, ...filterGradType, ...reluGradType, ...batchNormGradType]),
+    ...section(1, [6, ...maxPoolType, ...sumType, ...filterGradType, ...reluGradType, ...batchNormGradType, ...batchNormApplyType]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [5, 0, 1, 2, 3, 4]),
-    ...section(7, [5, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1, ...name('filterGradTile'), 0x00, 2, ...name('reluGrad'), 0x00, 3, ...name('batchNormGradBlocks'), 0x00, 4]),
-    ...section(10, [5, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody(), ...filterGradTileBody(), ...reluGradBody(), ...batchNormGradBlocksBody()]),
+    ...section(3, [6, 0, 1, 2, 3, 4, 5]),
+    ...section(7, [6, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1, ...name('filterGradTile'), 0x00, 2, ...name('reluGrad'), 0x00, 3, ...name('batchNormGradBlocks'), 0x00, 4, ...name('batchNormApply'), 0x00, 5]),
+    ...section(10, [6, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody(), ...filterGradTileBody(), ...reluGradBody(), ...batchNormGradBlocksBody(), ...batchNormApplyBody()]),
   ];
   return new Uint8Array(bytes);
 }
