@@ -57,12 +57,12 @@ async function compareGrads(label: string, f: (...xs: tf.Tensor[]) => tf.Tensor,
 const arrays = (shapes: number[][], seed: number, map: (v: number) => number = (v) => v): Arrays =>
   shapes.map((shape, i) => ({ data: values(tf.util.sizeFromShape(shape), seed + i).map(map), shape }));
 
-/** Kernel names run while computing `f`'s gradients on the active backend. */
+/** Kernels run while computing `f`'s gradients on the active backend, as names and as `name [output shape]`. */
 async function kernelsIn(f: () => tf.Tensor[]): Promise<Set<string>> {
   const info = await tf.profile(() => {
     tf.dispose(f());
   });
-  return new Set(info.kernelNames);
+  return new Set([...info.kernelNames, ...info.kernels.map((k) => `${k.name} [${k.outputShapes[0]}]`)]);
 }
 
 const BN_SHAPES = [
@@ -125,19 +125,33 @@ describe('fused gradients on wasm match the cpu backend', () => {
     }
   });
 
+  test('Mean: the same gradient bit for bit over leading, inner, mixed and all axes', async () => {
+    const x = values(4 * 5 * 6 * 8, 900);
+    for (const axis of [[0, 1, 2], [3], [1, 3], [0, 1, 2, 3], [2]]) {
+      const grad = (): Float32Array => tf.tidy(() => {
+        const kept = [4, 5, 6, 8].filter((_, i) => !axis.includes(i));
+        const w = tf.tensor(values(tf.util.sizeFromShape(kept), 901), kept);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axis), w)))(tf.tensor(x, [4, 5, 6, 8])).dataSync() as Float32Array;
+      });
+      const got = grad();
+      assert.deepEqual([...got], [...(await onCpu(grad))], `axis ${JSON.stringify(axis)}`);
+    }
+  });
+
   test('the overrides run the fused kernels on wasm, and tfjs\'s own gradients after unregistering', async () => {
     const x = tf.tensor(values(2 * 6 * 6 * 4, 7), [2, 6, 6, 4]);
     const [gamma, beta] = [tf.ones([4]), tf.zeros([4])];
     const grads = () => tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(trainingBatchNorm(tf.relu(a), g, b)))([x, gamma, beta]);
     const fused = await kernelsIn(grads);
     assert.ok(fused.has(RELU_GRAD) && fused.has(BATCH_NORM_GRAD_SUMS), `fused kernels ran: ${[...fused].join(' ')}`);
-    assert.ok(!fused.has('Step') && !fused.has('Tile'), 'tfjs\'s ReLU and batch-norm gradients did not run');
+    // tfjs's Mean gradient divides at the input's size; ours before broadcasting.
+    assert.ok(!fused.has('Step') && !fused.has('RealDiv [2,6,6,4]'), `tfjs's ReLU and Mean gradients did not run: ${[...fused].join(' ')}`);
     const override = tf.getGradient('Relu');
     unregisterWasmTrainingKernels();
     try {
       assert.notEqual(tf.getGradient('Relu'), override, 'tfjs\'s ReLU gradient is back');
       const plain = await kernelsIn(grads);
-      assert.ok(plain.has('Step') && !plain.has(RELU_GRAD) && !plain.has(BATCH_NORM_GRAD_SUMS), `stock kernels ran: ${[...plain].join(' ')}`);
+      assert.ok(plain.has('Step') && plain.has('RealDiv [2,6,6,4]') && !plain.has(RELU_GRAD) && !plain.has(BATCH_NORM_GRAD_SUMS), `stock kernels ran: ${[...plain].join(' ')}`);
     } finally {
       registerWasmTrainingKernels();
     }

@@ -1,5 +1,6 @@
 /**
- * ReLU's and batch norm's gradients through melbook's fused wasm kernels (fused-grads.ts).
+ * ReLU's and batch norm's gradients through melbook's fused wasm kernels (fused-grads.ts), and
+ * Mean's (used twice by every batch norm in training, through tf.moments) as one broadcast.
  *
  * tfjs keeps one gradient per kernel name for every backend, so each override here first checks
  * that the active backend is wasm with melbook's kernel registered and the tensors are float32;
@@ -64,9 +65,29 @@ const batchNormGrad: tf.GradConfig = {
   },
 };
 
-const OVERRIDES = [reluGrad, batchNormGrad];
+/**
+ * Mean's gradient, dy / n broadcast back over the reduced axes: tfjs builds a tensor of ones,
+ * multiplies and divides (three passes at the input's size); here the division is on dy and
+ * the broadcast is a Tile (melbook's block copies). Same values, bit for bit: dy * 1 is dy.
+ */
+const meanGrad: tf.GradConfig = {
+  kernelName: 'Mean',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const g = dy as tf.Tensor;
+    if (!fusedOnWasm('Tile', x, g)) return stockGrad('Mean')(dy, saved, attrs);
+    // Kernel attrs arrive as the untyped NamedAttrMap; tfjs fills them from MeanAttrs.
+    const axes = tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x.shape);
+    const expanded = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const count = axes.reduce((n, a) => n * x.shape[a], 1);
+    return { x: () => tf.broadcastTo(tf.div(tf.reshape(g, expanded), tf.scalar(count)), x.shape) };
+  },
+};
 
-/** Routes ReLU's and batch norm's gradients through the fused kernels where they apply. Idempotent. */
+const OVERRIDES = [reluGrad, batchNormGrad, meanGrad];
+
+/** Routes ReLU's, batch norm's and Mean's gradients through the fused kernels where they apply. Idempotent. */
 export function installFusedGradients(): void {
   for (const config of OVERRIDES) {
     if (stock.has(config.kernelName)) continue;
