@@ -1,7 +1,11 @@
 /**
  * `npm run bench`: one table of melbook against the PyTorch + torchaudio yardstick, both
  * measured in this run on this machine: preprocessing files/s, training seconds per epoch
- * (seed network), inference clips/s and peak memory, with ratios. Medians over several runs.
+ * (seed network), inference clips/s and peak memory, with ratios. Medians (min-max) over several
+ * runs on both sides.
+ *
+ *   npm run bench                       (training on one thread, the default)
+ *   BENCH_REPLICAS=2 npm run bench      (training.replicas: 2 data-parallel worker threads)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +13,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { benchPreprocess } from './features';
 import { benchTrain } from './train';
-import { load1, median, runTorch, spread, table, torchAvailable } from './peers';
+import { load1, ratioSpread, runTorch, spread, table, torchAvailable } from './peers';
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -32,24 +36,21 @@ async function main(): Promise<void> {
   const prep = await benchPreprocess(runs);
   const train = await benchTrain(epochs);
   for (let i = 1; i < runs; i++) torchRun(i);
-  const t = (f: (x: (typeof torchRuns)[number]) => number) => (torchRuns.length ? median(torchRuns.map(f)) : undefined);
-  const ratio = (a: number, b?: number) => (b ? (a / b).toFixed(2) : 'n/a');
-  const fmt = (x: number | undefined, d = 0) => (x === undefined ? 'n/a' : x.toFixed(d));
-  const rows: (string | number)[][] = [['', 'melbook', 'PyTorch', 'ratio melbook/PyTorch', 'better']];
-  const prepOurs = median(prep.cold);
-  const prepTorch = t((x) => x.prep_files_per_s);
-  rows.push(['preprocess FSDD, files/s (both write .npy files)', fmt(prepOurs), fmt(prepTorch), ratio(prepOurs, prepTorch), 'higher']);
-  const epochOurs = median(train.epochSeconds);
-  const epochTorch = t((x) => x.epoch_s_median);
-  rows.push(['train seed CNN (Adam 1e-3), s/epoch', `${spread(train.epochSeconds)}; CPU ${spread(train.epochCpuSeconds)}`, fmt(epochTorch, 2), ratio(epochOurs, epochTorch), 'lower']);
-  const inferTorch = t((x) => 300 / x.infer_300_s);
-  rows.push(['inference, clips/s (median of 5)', spread(train.inferClipsPerSecondRuns, 0), fmt(inferTorch), ratio(train.inferClipsPerSecond, inferTorch), 'higher']);
+  const all = (f: (x: (typeof torchRuns)[number]) => number[]) => torchRuns.flatMap(f);
+  const torchPrep = all((x) => [x.prep_files_per_s]);
+  const torchEpochs = all((x) => (x.epoch_s.length > 0 ? x.epoch_s : [x.epoch_s_median]));
+  const torchInfer = all((x) => [300 / x.infer_300_s]);
+  const torchRss = all((x) => [x.peak_rss_mb]);
   const memOurs = Math.max(prep.peakRssMb, train.peakRssMb);
-  const memTorch = t((x) => x.peak_rss_mb);
-  rows.push(['peak resident memory (ru_maxrss), MB', fmt(memOurs), fmt(memTorch), ratio(memOurs, memTorch), 'lower']);
+  // Every cell a median (min-max); a ratio's range pairs the extremes (min / max to max / min).
+  const rows: (string | number)[][] = [['', 'melbook', 'PyTorch', 'ratio melbook/PyTorch', 'better']];
+  rows.push(['preprocess FSDD, files/s (both write .npy files)', spread(prep.cold, 0), spread(torchPrep, 0), ratioSpread(prep.cold, torchPrep), 'higher']);
+  rows.push(['train seed CNN (Adam 1e-3), s/epoch', `${spread(train.epochSeconds)}; CPU ${spread(train.epochCpuSeconds)}`, spread(torchEpochs), ratioSpread(train.epochSeconds, torchEpochs), 'lower']);
+  rows.push(['inference, clips/s (median of 5)', spread(train.inferClipsPerSecondRuns, 0), spread(torchInfer, 0), ratioSpread(train.inferClipsPerSecondRuns, torchInfer), 'higher']);
+  rows.push(['peak resident memory (ru_maxrss), MB', memOurs.toFixed(0), spread(torchRss, 0), ratioSpread([memOurs], torchRss), 'lower']);
   console.log(`\nmelbook vs PyTorch on FSDD, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log(`melbook: node ${process.version}, tfjs ${tf.version.tfjs}, backend ${train.backend} on ${train.threads} thread(s) (MELBOOK_THREADS), ${prep.workers} preprocess workers; medians of ${runs} preprocess runs and ${train.epochSeconds.length} epochs`);
-  if (torchRuns.length) console.log(`PyTorch: torch ${torchRuns[0].torch}, ${torchRuns[0].threads} threads; medians of ${torchRuns.length} runs of ../shared/bench/torch_fsdd.py`);
+  console.log(`melbook: node ${process.version}, tfjs ${tf.version.tfjs}, backend ${train.backend} on ${train.threads} thread(s) (MELBOOK_THREADS), training on ${train.replicas} replica(s) (BENCH_REPLICAS), ${prep.workers} preprocess workers; medians (min-max) of ${runs} preprocess runs and ${train.epochSeconds.length} epochs`);
+  if (torchRuns.length) console.log(`PyTorch: torch ${torchRuns[0].torch}, ${torchRuns[0].threads} threads; medians (min-max) over ${torchRuns.length} runs of ../shared/bench/torch_fsdd.py (every epoch of each), interleaved with melbook's`);
   console.log(table(rows));
   console.log(`1-minute load at the end: ${load1().toFixed(2)} (figures are comparable only below ${availableParallelism()})`);
   if (why) console.log(`PyTorch not measured: ${why}`);

@@ -169,7 +169,7 @@ describe('FusedBatchNorm (forward) matches the cpu backend', () => {
         const [x, mean, variance, offset, scale] = arrays([shape, [c], [c], [c], [c]], seed);
         seed += 5;
         variance.data = variance.data.map((v) => v * v + 0.05);
-        const inputs = withParams ? { x, mean, variance, offset, scale } : { x, mean, variance };
+        const inputs: Record<string, Arrays[number]> = withParams ? { x, mean, variance, offset, scale } : { x, mean, variance };
         await compare({ kernel: 'FusedBatchNorm', inputs, attrs: { varianceEpsilon: 1e-3 } }, `FusedBatchNorm [${shape}]${withParams ? '' : ' without scale and offset'}`);
       }
     }
