@@ -152,6 +152,13 @@ describe('fused gradients on wasm match the cpu backend', () => {
       assert.notEqual(tf.getGradient('Relu'), override, 'tfjs\'s ReLU gradient is back');
       const plain = await kernelsIn(grads);
       assert.ok(plain.has('Step') && plain.has('RealDiv [2,6,6,4]') && !plain.has(RELU_GRAD) && !plain.has(BATCH_NORM_GRAD_SUMS), `stock kernels ran: ${[...plain].join(' ')}`);
+      // With only some of melbook's kernels (bench/kernels.ts's "stock" mode), no override
+      // whose kernel is missing is installed: Mean's would run tfjs's per-element Tile.
+      const stockMean = tf.getGradient('Mean');
+      registerWasmTrainingKernels({ only: ['Conv2DBackpropFilter'] });
+      assert.equal(tf.getGradient('Mean'), stockMean, 'tfjs\'s Mean gradient stays without melbook\'s Tile');
+      assert.notEqual(tf.getGradient('Relu'), override, 'tfjs\'s ReLU gradient stays without melbook\'s kernel');
+      unregisterWasmTrainingKernels();
     } finally {
       registerWasmTrainingKernels();
     }

@@ -85,12 +85,20 @@ const meanGrad: tf.GradConfig = {
   },
 };
 
-const OVERRIDES = [reluGrad, batchNormGrad, meanGrad];
+/** Each override, with the melbook wasm kernel it runs (Mean's needs melbook's Tile: tfjs's is a per-element loop). */
+const OVERRIDES: { config: tf.GradConfig; needs: string }[] = [
+  { config: reluGrad, needs: RELU_GRAD },
+  { config: batchNormGrad, needs: BATCH_NORM_GRAD_SUMS },
+  { config: meanGrad, needs: 'Tile' },
+];
 
-/** Routes ReLU's, batch norm's and Mean's gradients through the fused kernels where they apply. Idempotent. */
-export function installFusedGradients(): void {
-  for (const config of OVERRIDES) {
-    if (stock.has(config.kernelName)) continue;
+/**
+ * Routes ReLU's, batch norm's and Mean's gradients through the fused kernels, for each override
+ * whose kernel is among `installed` (the melbook kernels registered on wasm). Idempotent.
+ */
+export function installFusedGradients(installed: ReadonlySet<string>): void {
+  for (const { config, needs } of OVERRIDES) {
+    if (stock.has(config.kernelName) || !installed.has(needs)) continue;
     const original = tf.getGradient(config.kernelName);
     if (!original) continue; // no tfjs gradient to fall back on: leave this kernel alone
     stock.set(config.kernelName, original);
@@ -103,6 +111,3 @@ export function removeFusedGradients(): void {
   for (const config of stock.values()) tf.registerGradient(config);
   stock.clear();
 }
-
-/** The kernel names this module overrides. */
-export const FUSED_GRADIENT_KERNELS: readonly string[] = OVERRIDES.map((c) => c.kernelName);

@@ -56,7 +56,7 @@ export function registerWasmTrainingKernels(options: { only?: readonly string[] 
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc }); // and back to the registry's type
     installed.add(kernelName);
   }
-  installFusedGradients();
+  installFusedGradients(installed);
   registered = true;
 }
 
