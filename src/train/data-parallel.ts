@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MelbookError } from '../errors';
 import { layoutOf, packVariables, sameShapes, unpackTensors, writeVariables, type VariableLayout } from '../model/flat-weights';
 import { compiledWorker } from '../worker-file';
+import { stepSeed, type StepPosition } from '../model/dropout-seeds';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol';
 
 /** Sizes of the shards of a batch of `batch` clips over `replicas`: as equal as can be, larger first, none empty. */
@@ -117,9 +118,11 @@ export class ReplicaPool {
 
   /**
    * One training step of `model` on the batch: returns `[loss, accuracy]` of the whole batch
-   * (the shards' values weighted by size), as `model.trainOnBatch` would.
+   * (the shards' values weighted by size), as `model.trainOnBatch` would. With `position`, each
+   * replica's dropout masks are seeded from it and the replica's rank (dropout-seeds.ts), so a
+   * run is reproducible for a given replica count.
    */
-  async trainOnBatch(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): Promise<[number, number]> {
+  async trainOnBatch(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, position?: Omit<StepPosition, 'replica'>): Promise<[number, number]> {
     const batch = xs.shape[0];
     const sizes = shardSizes(batch, this.replicas.length);
     const weights = packVariables([...model.trainableWeights, ...model.nonTrainableWeights]);
@@ -138,6 +141,7 @@ export class ReplicaPool {
           ys: ysAll.slice(start * ysRow, (start + n) * ysRow),
           ysShape: [n, ...ys.shape.slice(1)],
           ysDtype: ys.dtype === 'int32' ? 'int32' : 'float32',
+          dropoutSeed: position ? stepSeed({ ...position, replica: rank }) : undefined,
         };
         start += n;
         return this.replicas[rank].request(msg, [msg.xs.buffer as ArrayBuffer, msg.ys.buffer as ArrayBuffer]).then((r) => this.expectGrads(r, rank));

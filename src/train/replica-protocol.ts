@@ -24,6 +24,8 @@ export interface ReplicaStep {
   ys: Float32Array | Int32Array;
   ysShape: number[];
   ysDtype: 'float32' | 'int32';
+  /** Seed of this replica's dropout masks for the step (dropout-seeds.ts), or undefined for tfjs's unseeded masks. */
+  dropoutSeed?: number;
 }
 
 export type ReplicaReply =

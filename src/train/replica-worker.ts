@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../model/backend';
 import { buildModel } from '../model/model';
 import { GradientCapture } from '../model/gradient-capture';
+import { withDropoutSeed } from '../model/dropout-seeds';
 import { layoutOf, packVariables, writeVariables } from '../model/flat-weights';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol';
 
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
     writeVariables(all, msg.weights);
     const xs = tf.tensor(msg.xs, msg.xsShape, 'float32');
     const ys = tf.tensor(msg.ys, msg.ysShape, msg.ysDtype);
-    const out = (await model.trainOnBatch(xs, ys)) as number[];
+    const train = async () => (await model.trainOnBatch(xs, ys)) as number[];
+    const out = msg.dropoutSeed === undefined ? await train() : await withDropoutSeed(model, msg.dropoutSeed, train);
     tf.dispose([xs, ys]);
     const grads = capture.take();
     const moving = packVariables(model.nonTrainableWeights);

@@ -12,6 +12,7 @@ import { buildModel, describeModel, disposeModel } from '../model/model';
 import { compileModel } from '../model/cnn';
 import { BACKEND_NAMES, selectBackend, type BackendSelection } from '../model/backend';
 import { saveModel, loadModel } from '../model/io';
+import { stepSeed, withDropoutSeed } from '../model/dropout-seeds';
 import { writeBundleMetadata } from './bundle';
 import { featureAugmenter } from '../data/augment';
 import { featureRowBlocks } from '../features/spec';
@@ -88,7 +89,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`resuming after epoch ${loop.epochsDone} of ${t.epochs} from ${resumed.dir}`);
   }
   const pool = t.replicas > 1 ? await ReplicaPool.start(model, { replicas: t.replicas, model: config.model, inputShape: [...meta.inputShape], numClasses: meta.classNames.length, seed: t.seed, loss, metrics: t.metrics, backend: BACKEND_NAMES.find((n) => n === backend.name) ?? 'cpu' }) : undefined;
-  const epoch: EpochContext = { model, pool, trainDs, valDs, loop, paths, run, log, fingerprint: trainingFingerprint(config), epochs: t.epochs, onEpoch: options.onEpoch, tensorsAfterEpoch: [] };
+  const epoch: EpochContext = { model, pool, trainDs, valDs, loop, paths, run, log, fingerprint: trainingFingerprint(config), epochs: t.epochs, onEpoch: options.onEpoch, tensorsAfterEpoch: [], seed: t.seed };
   log(`training ${meta.counts.bySplit.train} clips of [${meta.inputShape}] x ${t.epochs} epochs, batch ${t.batchSize}, ${dataset.batchesPerEpoch('train', t.batchSize)} steps/epoch${pool ? `, data-parallel over ${pool.size} worker threads` : ''}`);
   let stopped = loop.stopper.shouldStop;
   try {
@@ -120,6 +121,8 @@ interface EpochContext {
   epochs: number;
   onEpoch?: (log: EpochLog) => void;
   tensorsAfterEpoch: number[];
+  /** training.seed: with the epoch and step, it seeds the dropout masks. */
+  seed: number;
 }
 
 /**
@@ -130,7 +133,7 @@ interface EpochContext {
 async function runEpoch(epoch: number, c: EpochContext): Promise<boolean> {
   const { model, loop } = c;
   const started = performance.now();
-  const { loss, accuracy } = await trainEpoch(model, c.trainDs, c.pool);
+  const { loss, accuracy } = await trainEpoch(model, c.trainDs, c.pool, { seed: c.seed, epoch });
   const [valLoss, valAcc] = await evaluateDataset(model, c.valDs);
   const entry: EpochLog = { epoch, loss, accuracy, val_loss: valLoss, val_accuracy: valAcc, epoch_seconds: (performance.now() - started) / 1000, learning_rate: loop.learningRate };
   if (!Number.isFinite(loss)) throw new MelbookError(`training diverged at epoch ${epoch + 1} (loss ${loss}); lower training.optimizer.learningRate`);
@@ -185,19 +188,28 @@ async function keepBestWeights(model: tf.LayersModel, checkpointDir: string, mod
 
 /**
  * One pass over the training batches (trainOnBatch per batch, or the pool's data-parallel step);
- * returns example-weighted mean loss and accuracy.
+ * returns example-weighted mean loss and accuracy. With `seeded`, every step's dropout masks are
+ * seeded from training.seed, the epoch and the step (dropout-seeds.ts): the same seed then gives
+ * the same run, bit for bit, for a given replica count.
  */
-export async function trainEpoch(model: tf.LayersModel, ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>, pool?: ReplicaPool): Promise<{ loss: number; accuracy: number }> {
+export async function trainEpoch(
+  model: tf.LayersModel,
+  ds: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>,
+  pool?: ReplicaPool,
+  seeded?: { seed: number; epoch: number },
+): Promise<{ loss: number; accuracy: number }> {
   const it = await ds.iterator();
   let n = 0;
   let lossSum = 0;
   let accSum = 0;
-  for (;;) {
+  for (let step = 0; ; step++) {
     const next = await it.next();
     if (next.done) break;
     const { xs, ys } = next.value;
     const size = ys.shape[0];
-    const out = pool ? await pool.trainOnBatch(model, xs, ys) : ((await model.trainOnBatch(xs, ys)) as number[]);
+    const position = seeded && { ...seeded, step };
+    const single = async () => (await model.trainOnBatch(xs, ys)) as number[];
+    const out = pool ? await pool.trainOnBatch(model, xs, ys, position) : position ? await withDropoutSeed(model, stepSeed(position), single) : await single();
     tf.dispose([xs, ys]);
     lossSum += out[0] * size;
     accSum += (out[1] ?? Number.NaN) * size;

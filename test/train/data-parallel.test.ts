@@ -108,6 +108,29 @@ test('the same steps from the same weights give bit-identical weights on a secon
   assert.deepEqual(await train(), await train());
 });
 
+test('with step positions, the seed-like network (dropout) trains to bit-identical weights on a second pool, and to others with another seed', { timeout: 120_000 }, async () => {
+  await selectBackend({ configured: 'wasm' });
+  const start = twin(SEED_LIKE, { type: 'adam', learningRate: 0.01 }).getWeights();
+  const train = async (seed: number) => {
+    const model = twin(SEED_LIKE, { type: 'adam', learningRate: 0.01 });
+    model.setWeights(start);
+    const pool = await ReplicaPool.start(model, { ...init(SEED_LIKE), replicas: 2 });
+    try {
+      for (let step = 0; step < 4; step++) {
+        const { xs, ys } = batch(12, step);
+        await pool.trainOnBatch(model, xs, ys, { seed, epoch: 0, step });
+        tf.dispose([xs, ys]);
+      }
+    } finally {
+      await pool.close();
+    }
+    return model.getWeights().map((w) => Array.from(w.dataSync()));
+  };
+  const first = await train(5);
+  assert.deepEqual(await train(5), first);
+  assert.notDeepEqual(await train(6), first);
+});
+
 test('the seed-like network (BatchNorm, dropout, Adam) trains on two replicas, updates its moving statistics and leaks no tensors', { timeout: 120_000 }, async () => {
   await selectBackend({ configured: 'wasm' });
   const model = twin(SEED_LIKE, { type: 'adam', learningRate: 0.01 });
