@@ -18,8 +18,8 @@ import type { ModelBuildInput, ModelFactory } from './factory';
 export interface CnnBuildOptions {
   /**
    * Seed of the kernel initialisers (glorotUniform; the k-th weighted layer, counting from 0,
-   * gets `seed + k`). Default: unseeded. Dropout masks are never seeded: tfjs would reuse
-   * one mask for every step.
+   * gets `seed + k`). Default: unseeded. The model's Dropout layers are left unseeded (a layer
+   * seed would repeat one mask every step); training seeds them per step (dropout-seeds.ts).
    */
   seed?: number;
 }

@@ -7,7 +7,8 @@
  * learning-rate changes therefore stay exactly where single-thread training keeps them.
  *
  * BatchNorm normalises each shard by its own statistics; the moving statistics the model keeps
- * are the replicas' updated ones, averaged by shard size. Dropout masks are drawn per replica.
+ * are the replicas' updated ones, averaged by shard size. Dropout masks are drawn per replica,
+ * seeded from the step's position and the replica's rank when the caller gives the position.
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
