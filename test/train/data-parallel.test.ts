@@ -87,48 +87,38 @@ test('two replicas end at the weights, loss and accuracy of one thread on the wh
   }
 });
 
+/**
+ * Trains a fresh Adam twin of `spec`, starting from `start`, for `steps` batches of `size` clips on
+ * a 2-replica pool (with dropout seeds when `seed` is given); returns its weights.
+ */
+async function poolRun(spec: typeof PLAIN | typeof SEED_LIKE, start: tf.Tensor[], steps: number, size: number, seed?: number): Promise<number[][]> {
+  const model = twin(spec, { type: 'adam', learningRate: 0.01 });
+  model.setWeights(start);
+  const pool = await ReplicaPool.start(model, { ...init(spec), replicas: 2 });
+  try {
+    for (let step = 0; step < steps; step++) {
+      const { xs, ys } = batch(size, step);
+      await pool.trainOnBatch(model, xs, ys, seed === undefined ? undefined : { seed, epoch: 0, step });
+      tf.dispose([xs, ys]);
+    }
+  } finally {
+    await pool.close();
+  }
+  return model.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
 test('the same steps from the same weights give bit-identical weights on a second pool (the averaging order is fixed)', { timeout: 120_000 }, async () => {
   await selectBackend({ configured: 'wasm' });
   const start = twin(PLAIN, { type: 'adam', learningRate: 0.01 }).getWeights();
-  const train = async () => {
-    const model = twin(PLAIN, { type: 'adam', learningRate: 0.01 });
-    model.setWeights(start);
-    const pool = await ReplicaPool.start(model, { ...init(PLAIN), replicas: 2 });
-    try {
-      for (let step = 0; step < 5; step++) {
-        const { xs, ys } = batch(11, step);
-        await pool.trainOnBatch(model, xs, ys);
-        tf.dispose([xs, ys]);
-      }
-    } finally {
-      await pool.close();
-    }
-    return model.getWeights().map((w) => Array.from(w.dataSync()));
-  };
-  assert.deepEqual(await train(), await train());
+  assert.deepEqual(await poolRun(PLAIN, start, 5, 11), await poolRun(PLAIN, start, 5, 11));
 });
 
 test('with step positions, the seed-like network (dropout) trains to bit-identical weights on a second pool, and to others with another seed', { timeout: 120_000 }, async () => {
   await selectBackend({ configured: 'wasm' });
   const start = twin(SEED_LIKE, { type: 'adam', learningRate: 0.01 }).getWeights();
-  const train = async (seed: number) => {
-    const model = twin(SEED_LIKE, { type: 'adam', learningRate: 0.01 });
-    model.setWeights(start);
-    const pool = await ReplicaPool.start(model, { ...init(SEED_LIKE), replicas: 2 });
-    try {
-      for (let step = 0; step < 4; step++) {
-        const { xs, ys } = batch(12, step);
-        await pool.trainOnBatch(model, xs, ys, { seed, epoch: 0, step });
-        tf.dispose([xs, ys]);
-      }
-    } finally {
-      await pool.close();
-    }
-    return model.getWeights().map((w) => Array.from(w.dataSync()));
-  };
-  const first = await train(5);
-  assert.deepEqual(await train(5), first);
-  assert.notDeepEqual(await train(6), first);
+  const first = await poolRun(SEED_LIKE, start, 4, 12, 5);
+  assert.deepEqual(await poolRun(SEED_LIKE, start, 4, 12, 5), first);
+  assert.notDeepEqual(await poolRun(SEED_LIKE, start, 4, 12, 6), first);
 });
 
 test('the seed-like network (BatchNorm, dropout, Adam) trains on two replicas, updates its moving statistics and leaks no tensors', { timeout: 120_000 }, async () => {
