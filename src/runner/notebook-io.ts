@@ -42,11 +42,11 @@ export function parseNotebook(json: unknown, file = '(notebook)'): Notebook {
       throw new ConfigError(`cells.${i}.cell_type`, cell?.cell_type, 'one of code, markdown, raw', { file });
     }
     const metadata = cell.metadata ?? {};
-    const source = joinLines(cell.source);
+    const source = joinLines(cell.source, { field: `cells.${i}.source`, file });
     if (cell.cell_type !== 'code') return { ...cell, metadata, source };
     const checked = checkOutputs(cell.outputs ?? [], i, file);
     checkExecutionCounts(cell, i, file);
-    const outputs = checked.map(joinOutput);
+    const outputs = checked.map((output, j) => joinOutput(output, { field: `cells.${i}.outputs.${j}`, file }));
     return { ...cell, metadata, source, outputs, execution_count: cell.execution_count ?? null };
   });
   return {
@@ -108,14 +108,30 @@ function checkOutputs(outputs: unknown, cellIndex: number, file: string): Output
   return outputs as Output[];
 }
 
-function joinLines(value: unknown): string {
-  return Array.isArray(value) ? value.join('') : typeof value === 'string' ? value : '';
+/** Where a multi-line field sits, for the error that refuses it. */
+interface FieldAt {
+  field: string;
+  file: string;
 }
 
-function joinOutput(output: Output): Output {
-  if (output.output_type === 'stream') return { ...output, text: joinLines(output.text) };
+/**
+ * An nbformat multi-line string (a string or a list of strings) as one string; any other
+ * value reads as ''. A list holding anything but strings is refused, naming the element:
+ * joining it would print `null` as '' and throw on an object without a usable `toString`.
+ */
+function joinLines(value: unknown, at: FieldAt): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return '';
+  const bad = value.findIndex((line) => typeof line !== 'string');
+  if (bad >= 0) throw new ConfigError(`${at.field}.${bad}`, value[bad], 'a line of text: a multi-line field is a string or a list of strings (nbformat 4)', { file: at.file });
+  return value.join('');
+}
+
+function joinOutput(output: Output, at: FieldAt): Output {
+  if (output.output_type === 'stream') return { ...output, text: joinLines(output.text, { ...at, field: `${at.field}.text` }) };
   if (output.output_type === 'display_data' || output.output_type === 'execute_result') {
-    return { ...output, data: mapBundle(output.data ?? {}, joinLines), metadata: output.metadata ?? {} };
+    const data = mapBundle(output.data ?? {}, (value, mime) => joinLines(value, { ...at, field: `${at.field}.data.${mime}` }));
+    return { ...output, data, metadata: output.metadata ?? {} };
   }
   return output;
 }
@@ -123,16 +139,17 @@ function joinOutput(output: Output): Output {
 function splitOutput(output: Output): unknown {
   if (output.output_type === 'stream') return { ...output, text: splitLines(output.text) };
   if (output.output_type === 'display_data' || output.output_type === 'execute_result') {
-    return { ...output, data: mapBundle(output.data, splitLines) };
+    return { ...output, data: mapBundle(output.data, (value) => (typeof value === 'string' ? splitLines(value) : value)) };
   }
   return output;
 }
 
-function mapBundle(bundle: MimeBundle, f: (text: string) => unknown): MimeBundle {
+/** Applies `f` to the bundle's textual values (a string, or a list of lines when read). */
+function mapBundle(bundle: MimeBundle, f: (value: string | unknown[], mime: string) => unknown): MimeBundle {
   const out: MimeBundle = {};
   for (const [mime, value] of Object.entries(bundle)) {
     const textual = mime.startsWith('text/') || SPLIT_MIMES.has(mime);
-    out[mime] = textual && (typeof value === 'string' || Array.isArray(value)) ? f(joinLines(value)) : value;
+    out[mime] = textual && (typeof value === 'string' || Array.isArray(value)) ? f(value as string | unknown[], mime) : value;
   }
   return out;
 }

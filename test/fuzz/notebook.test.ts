@@ -82,3 +82,21 @@ test('inputs fuzzing found: outputs that are not a list, or a list holding null,
     assert.throws(() => parseNotebook(json, 'found.ipynb'), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith('found.ipynb: '));
   }
 });
+
+test('inputs fuzzing found: a multi-line field whose list holds a non-string is a ConfigError naming the element', () => {
+  const stream = (text: unknown) => ({ output_type: 'stream', name: 'stdout', text });
+  const display = (text: unknown) => ({ output_type: 'display_data', data: { 'text/plain': text }, metadata: {} });
+  const cases: [Record<string, unknown>, string][] = [
+    [{ cell_type: 'markdown', source: ['# a\n', { toString: 0 }], metadata: {} }, 'cells.0.source.1'],
+    [{ cell_type: 'code', source: [null], metadata: {}, outputs: [] }, 'cells.0.source.0'],
+    [{ cell_type: 'code', source: '', metadata: {}, outputs: [stream(['a', 7])] }, 'cells.0.outputs.0.text.1'],
+    [{ cell_type: 'code', source: '', metadata: {}, outputs: [stream('a'), display([{}])] }, 'cells.0.outputs.1.data.text/plain.0'],
+  ];
+  for (const [cell, path] of cases) {
+    const json = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell] };
+    assert.throws(() => parseNotebook(json, 'found.ipynb'), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith('found.ipynb: '), path);
+  }
+  const lines = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', source: ['a\n', 'b'], metadata: {}, outputs: [stream(['x\n', 'y'])] }] };
+  const read = parseNotebook(lines).cells[0] as { source: string; outputs: { text: string }[] };
+  assert.deepEqual([read.source, read.outputs[0].text], ['a\nb', 'x\ny'], 'lists of strings are still joined');
+});
