@@ -34,11 +34,14 @@ async function main(): Promise<void> {
   const xs = tf.randomNormal([32, ...INPUT]);
   const ys = tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 10), 'float32');
   const steps: number[] = [];
+  const busy: number[][] = [[], []];
   try {
     for (let i = 0; i < 25; i++) {
       const t0 = performance.now();
       await pool.trainOnBatch(model, xs, ys);
-      if (i >= 5) steps.push(performance.now() - t0);
+      if (i < 5) continue;
+      steps.push(performance.now() - t0);
+      pool.replicaBusyMs.forEach((ms, r) => busy[r].push(ms));
     }
   } finally {
     await pool.close();
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     timed(parts['write BatchNorm statistics'], () => writeVariables(model.nonTrainableWeights, moving));
   }
   console.log(`seed network, ${layout.total} parameters, 2 replicas x 16 clips: step ${spread(steps, 1)} ms wall`);
+  console.log(`each replica from receiving its shard to replying: ${busy.map((b, r) => `${r}: ${spread(b, 1)}`).join('; ')} ms`);
   console.log(`this thread between steps: ${Object.entries(parts).map(([k, v]) => `${k} ${spread(v, 2)}`).join('; ')} ms`);
   tf.dispose([xs, ys]);
 }

@@ -117,6 +117,9 @@ export class ReplicaPool {
   /** Live tensors in each replica after its last step: constant from step to step when nothing leaks. */
   replicaTensors: number[] = [];
 
+  /** Milliseconds each replica spent on the last step, from receiving it to replying (the rest of a step's wall time is this thread's and messaging). */
+  replicaBusyMs: number[] = [];
+
   /**
    * One training step of `model` on the batch: returns `[loss, accuracy]` of the whole batch
    * (the shards' values weighted by size), as `model.trainOnBatch` would. With `position`, each
@@ -149,6 +152,7 @@ export class ReplicaPool {
       }),
     );
     this.replicaTensors = replies.map((r) => r.tensors);
+    this.replicaBusyMs = replies.map((r) => r.busyMs);
     const share = sizes.map((n) => n / batch);
     this.apply(model, weightedSum(replies.map((r) => r.grads), share), weightedSum(replies.map((r) => r.moving), share));
     return [replies.reduce((s, r, i) => s + share[i] * r.loss, 0), replies.reduce((s, r, i) => s + share[i] * r.accuracy, 0)];

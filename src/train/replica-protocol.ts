@@ -31,5 +31,5 @@ export interface ReplicaStep {
 export type ReplicaReply =
   | { type: 'ready'; backend: string; trainable: number[][]; nonTrainable: number[][] }
   /** Gradients of the shard's mean loss (flat, trainable order), moving statistics after the step, and the shard's metrics. */
-  | { type: 'grads'; grads: Float32Array; moving: Float32Array; loss: number; accuracy: number; tensors: number }
+  | { type: 'grads'; grads: Float32Array; moving: Float32Array; loss: number; accuracy: number; tensors: number; /** Milliseconds from receiving the step to replying. */ busyMs: number }
   | { type: 'failed'; message: string };

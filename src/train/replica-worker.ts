@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   });
 
   async function step(msg: ReplicaStep): Promise<void> {
+    const start = performance.now();
     writeVariables(all, msg.weights);
     const xs = tf.tensor(msg.xs, msg.xsShape, 'float32');
     const ys = tf.tensor(msg.ys, msg.ysShape, msg.ysDtype);
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     tf.dispose([xs, ys]);
     const grads = capture.take();
     const moving = packVariables(model.nonTrainableWeights);
-    const reply: ReplicaReply = { type: 'grads', grads, moving, loss: out[0], accuracy: out[1] ?? Number.NaN, tensors: tf.memory().numTensors };
+    const reply: ReplicaReply = { type: 'grads', grads, moving, loss: out[0], accuracy: out[1] ?? Number.NaN, tensors: tf.memory().numTensors, busyMs: performance.now() - start };
     port.postMessage(reply, [grads.buffer, moving.buffer]);
   }
 }
