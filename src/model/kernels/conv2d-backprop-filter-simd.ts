@@ -24,6 +24,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd';
+import { windowSource } from './padded-window';
 import { BackendWasm, heapF32, release, TensorInfo } from './wasm-internals';
 
 /** Bytes of dy and x one pixel chunk may span: about half of a 48 KiB L1 data cache. */
@@ -37,13 +38,6 @@ export function filterGradSimdApplies(info: tf.backend_util.Conv2DInfo): boolean
     info.dilationHeight === 1 && info.dilationWidth === 1 &&
     info.batchSize * info.outHeight * info.outWidth * info.inChannels > 0
   );
-}
-
-/** Where the kernel reads x: a byte address and strides of the (possibly padded) image. */
-interface XSource {
-  addr: number;
-  rowFloats: number;
-  imageFloats: number;
 }
 
 /** dW as a new [KH, KW, Ci, Co] tensor; the caller checked `filterGradSimdApplies`. */
@@ -105,38 +99,4 @@ function writeOffsets(backend: BackendWasm, info: tf.backend_util.Conv2DInfo, of
     }
   }
   table.fill(0, i, kPadded);
-}
-
-/**
- * x itself when every window lies inside it, else a zero-padded copy [B, HP, WP, Ci] covering
- * exactly the rows and columns the windows reach (pushed onto `temps`).
- */
-function windowSource(backend: BackendWasm, info: tf.backend_util.Conv2DInfo, x: TensorInfo, temps: TensorInfo[]): XSource {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
-  const rows = (outHeight - 1) * strideHeight + filterHeight;
-  const cols = (outWidth - 1) * strideWidth + filterWidth;
-  if (padTop === 0 && padLeft === 0 && rows <= inHeight && cols <= inWidth) {
-    const rowFloats = inWidth * inChannels;
-    return { addr: heapF32(backend).offsetOf(x) * 4, rowFloats, imageFloats: inHeight * rowFloats };
-  }
-  const padded = backend.makeOutput([batchSize, rows, cols, inChannels], 'float32');
-  temps.push(padded);
-  const { heap, offsetOf } = heapF32(backend);
-  const rowFloats = cols * inChannels;
-  const imageFloats = rows * rowFloats;
-  const base = offsetOf(padded);
-  heap.fill(0, base, base + batchSize * imageFloats);
-  // Padded column j holds x column j - padLeft; copy the columns that exist, per row.
-  const c0 = Math.max(0, padLeft);
-  const c1 = Math.min(cols, inWidth + padLeft);
-  const srcBase = offsetOf(x);
-  for (let b = 0; b < batchSize; b++) {
-    for (let i = Math.max(0, padTop); i < Math.min(rows, inHeight + padTop); i++) {
-      const s = srcBase + ((b * inHeight + i - padTop) * inWidth + c0 - padLeft) * inChannels;
-      heap.copyWithin(base + b * imageFloats + i * rowFloats + c0 * inChannels, s, s + (c1 - c0) * inChannels);
-    }
-  }
-  return { addr: base * 4, rowFloats, imageFloats };
 }

@@ -3,6 +3,7 @@
  * `selectBackend` calls `registerWasmTrainingKernels()` once wasm is the active backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { makeConv2DWasm } from './conv2d';
 import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input';
 import { identityWasm, makeLeadingReduce, tileWasm } from './layout';
@@ -15,6 +16,7 @@ import type { WasmKernelFunc } from './wasm-internals';
 
 /** The kernels we register for wasm, by tfjs kernel name; each gets the stock kernel (if any). */
 const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => WasmKernelFunc> = {
+  Conv2D: makeConv2DWasm,
   Conv2DBackpropFilter: () => conv2DBackpropFilterWasm,
   Conv2DBackpropInput: makeConv2DBackpropInputWasm,
   MaxPoolGrad: () => maxPoolGradWasm,

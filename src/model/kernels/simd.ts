@@ -40,6 +40,9 @@
  *   x and dst are [rows, inner] float32, coef is [3, inner]: mean, multiplier, offset;
  *   dst = (x - mean) * multiplier + offset, per channel (inference and training batch norm).
  */
+import { relaxedSimdEnabled } from './relaxed-simd';
+import { convTileBody, filterGradTileBody } from './simd-conv';
+import { add, and, andNot, anyTrue, f32x4Add, f32x4Eq, f32x4Mul, f32x4Splat, f32x4Sub, get, i32, I32, load, loop, mul, name, negInfF32, not, or, section, set, shl, simd, store, sub, uleb, V128, zeroV128 } from './wasm-asm';
 import type { BackendWasm } from './wasm-internals';
 
 export interface SimdKernels {
@@ -52,91 +55,70 @@ export interface SimdKernels {
     x: number, xPixelBytes: number, xRowBytes: number, dy: number,
     rows: number, cols: number, coBlocks: number, offsets: number, kBlocks: number, dW: number,
   ): number;
+  convTile(
+    x: number, xPixelBytes: number, xRowBytes: number, xImageBytes: number, w: number, kRun: number,
+    kRows: number, coBlocks: number, batch: number, outRows: number, quads: number, y: number,
+  ): number;
   reluGrad(x: number, dy: number, dx: number, n4: number): number;
   batchNormGradBlocks(dy: number, x: number, mean: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
   batchNormApply(x: number, dst: number, coef: number, rows: number, inner4: number): number;
 }
 
-const cache = new WeakMap<object, SimdKernels | null>();
+/** A backend's SIMD kernels and whether their multiply-adds are fused (relaxed SIMD). */
+interface Built {
+  kernels: SimdKernels;
+  fma: boolean;
+}
+
+const cache = new WeakMap<object, Built | null>();
 
 /** The SIMD kernels bound to this backend's heap, or undefined where wasm SIMD is missing. */
 export function simdModule(backend: BackendWasm): SimdKernels | undefined {
+  return built(backend)?.kernels;
+}
+
+/** True when this backend's SIMD kernels use fused multiply-adds (relaxed-simd.ts). */
+export function simdUsesFma(backend: BackendWasm): boolean {
+  return built(backend)?.fma ?? false;
+}
+
+function built(backend: BackendWasm): Built | undefined {
   const key = backend.wasm as object;
   if (!cache.has(key)) {
-    let kernels: SimdKernels | null = null;
-    try {
-      // The emscripten module's memory is not in tfjs-backend-wasm's public types.
-      const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
-      const module = new WebAssembly.Module(buildModule());
-      // WebAssembly exports are untyped; buildModule() defines exactly the SimdKernels functions.
-      kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
-    } catch {
-      kernels = null;
+    // Prefer the fused build; a module that does not compile leaves the plain SIMD one.
+    const attempts = relaxedSimdEnabled() ? [true, false] : [false];
+    let result: Built | null = null;
+    for (const fma of attempts) {
+      const kernels = instantiate(backend, fma);
+      if (kernels) {
+        result = { kernels, fma };
+        break;
+      }
     }
-    cache.set(key, kernels);
+    cache.set(key, result);
   }
   return cache.get(key) ?? undefined;
 }
 
-// ------------------------------------------------------------------ encoding helpers
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
+/**
+ * A new instance of the SIMD module on this backend's heap, with or without fused multiply-adds,
+ * or undefined when it does not compile here. `simdModule` caches its choice; tests compare both.
+ */
+export function instantiate(backend: BackendWasm, fma: boolean): SimdKernels | undefined {
+  return compile(backend, buildModule(fma));
 }
 
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
+/** Instantiates module bytes on the backend's heap; undefined when they do not compile here. */
+function compile(backend: BackendWasm, bytes: Uint8Array): SimdKernels | undefined {
+  try {
+    // The emscripten module's memory is not in tfjs-backend-wasm's public types.
+    const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+    const module = new WebAssembly.Module(bytes);
+    // WebAssembly exports are untyped; every module built here exports SimdKernels functions by name.
+    return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    return undefined;
   }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const add = [0x6a];
-const sub = [0x6b];
-const mul = [0x6c];
-const shl = [0x74];
-const ltS = [0x48];
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const load = [...simd(0x00), 0x00, 0x00];
-const store = [...simd(0x0b), 0x00, 0x00];
-const f32x4Eq = simd(0x41);
-const f32x4Splat = simd(0x13);
-const not = simd(0x4d);
-const and = simd(0x4e);
-const andNot = simd(0x4f);
-const or = simd(0x50);
-const anyTrue = simd(0x53);
-const negInfF32 = [0x43, 0x00, 0x00, 0x80, 0xff];
-
-/** for (counter = 0; counter < limit; counter++) body — assumes limit >= 1. */
-function loop(counter: number, limit: number, body: number[]): number[] {
-  return [...i32(0), ...set(counter), 0x03, 0x40, ...body, ...get(counter), ...i32(1), ...add, 0x22, ...uleb(counter), ...get(limit), ...ltS, 0x0d, 0x00, 0x0b];
 }
 
 function maxPoolGrad2x2Body(): number[] {
@@ -190,8 +172,7 @@ function columnSumBlocksBody(): number[] {
   const [blocks, blockRows, inner4] = [2, 3, 4];
   const [blk, c4, r, p, rowBytes, out] = [5, 6, 7, 8, 9, 10];
   const acc = 11;
-  const f32x4Add = simd(0xe4);
-  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const zero = zeroV128;
   const body = [
     ...get(inner4), ...i32(4), ...shl, ...set(rowBytes),
     ...get(1), ...set(out),
@@ -212,70 +193,11 @@ function columnSumBlocksBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
-function filterGradTileBody(): number[] {
-  // params 0 x, 1 xPixelBytes, 2 xRowBytes, 3 dy, 4 rows, 5 cols, 6 coBlocks, 7 offsets,
-  // 8 kBlocks, 9 dW; i32 locals 10 kb, 11 cb, 12 r, 13 c, 14-17 o0..o3, 18 xq, 19 dp,
-  // 20 xRow, 21 dyPixelBytes, 22 w; v128 locals 23-30 a0..a7, 31 d0, 32 d1, 33 the splat
-  const [X, XPIX, XROW, DY, ROWS, COLS, COB, OFFS, KB, DW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [kb, cb, r, c, o0, xq, dp, xRow, dyPix, w] = [10, 11, 12, 13, 14, 18, 19, 20, 21, 22];
-  const [a0, d0, d1] = [23, 31, 32];
-  const j4 = [0, 1, 2, 3];
-  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
-  const f32x4Add = simd(0xe4);
-  const f32x4Mul = simd(0xe6);
-  const loadAt = (offset: number) => [...simd(0x00), 0x04, ...uleb(offset)];
-  const storeAt = (offset: number) => [...simd(0x0b), 0x04, ...uleb(offset)];
-  const i32Load = (offset: number) => [0x28, 0x02, ...uleb(offset)];
-  const splat32 = [...simd(0x09), 0x02, 0x00]; // v128.load32_splat
-  // acc(2j + h) += splat(x[xq + o_j]) * d_h, for h = 0, 1
-  const tap = (j: number) => [
-    ...get(xq), ...get(o0 + j), ...add, ...splat32, 0x22, ...uleb(d1 + 1), // tee a spare v128 local
-    ...get(d0), ...f32x4Mul, ...get(a0 + 2 * j), ...f32x4Add, ...set(a0 + 2 * j),
-    ...get(d1 + 1), ...get(d1), ...f32x4Mul, ...get(a0 + 2 * j + 1), ...f32x4Add, ...set(a0 + 2 * j + 1),
-  ];
-  const pixel = [
-    ...get(dp), ...loadAt(0), ...set(d0),
-    ...get(dp), ...loadAt(16), ...set(d1),
-    ...j4.flatMap(tap),
-    ...get(xq), ...get(XPIX), ...add, ...set(xq),
-    ...get(dp), ...get(dyPix), ...add, ...set(dp),
-  ];
-  // dW row (4 kb + j) at w + j * dyPixelBytes: two f32x4 += the tile's partial sums
-  const flush = j4.flatMap((j) => [
-    ...get(w), ...get(w), ...loadAt(0), ...get(a0 + 2 * j), ...f32x4Add, ...storeAt(0),
-    ...get(w), ...get(w), ...loadAt(16), ...get(a0 + 2 * j + 1), ...f32x4Add, ...storeAt(16),
-    ...get(w), ...get(dyPix), ...add, ...set(w),
-  ]);
-  const tile = [
-    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((a) => [...zero, ...set(a0 + a)]),
-    ...get(X), ...set(xRow),
-    ...get(DY), ...get(cb), ...i32(5), ...shl, ...add, ...set(dp),
-    ...loop(r, ROWS, [
-      ...get(xRow), ...set(xq),
-      ...loop(c, COLS, pixel),
-      ...get(xRow), ...get(XROW), ...add, ...set(xRow),
-    ]),
-    // w = dW + 4 kb * dyPixelBytes + cb * 32
-    ...get(DW), ...get(kb), ...i32(2), ...shl, ...get(dyPix), ...mul, ...add, ...get(cb), ...i32(5), ...shl, ...add, ...set(w),
-    ...flush,
-  ];
-  const body = [
-    ...get(COB), ...i32(5), ...shl, ...set(dyPix),
-    ...loop(kb, KB, [
-      ...j4.flatMap((j) => [...get(OFFS), ...get(kb), ...i32(4), ...shl, ...add, ...i32Load(4 * j), ...set(o0 + j)]),
-      ...loop(cb, COB, tile),
-    ]),
-    ...i32(0),
-  ];
-  const code = [0x02, 13, I32, 11, V128, ...body, 0x0b];
-  return [...uleb(code.length), ...code];
-}
-
 function reluGradBody(): number[] {
   // params 0 x, 1 dy, 2 dx, 3 n4; i32 locals 4 i, 5 at; v128 local 6 v
   const [X, DY, DX, N4] = [0, 1, 2, 3];
   const [i, at, v] = [4, 5, 6];
-  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const zero = zeroV128;
   const f32x4Gt = simd(0x44);
   const f32x4Ne = simd(0x42);
   const body = [
@@ -301,10 +223,7 @@ function batchNormGradBlocksBody(): number[] {
   const [DY, X, MEAN, DST, BLOCKS, BLOCK_ROWS, INNER4] = [0, 1, 2, 3, 4, 5, 6];
   const [blk, c4, r, p, rowBytes, out] = [7, 8, 9, 10, 11, 12];
   const [s1, s2, m, g] = [13, 14, 15, 16];
-  const f32x4Add = simd(0xe4);
-  const f32x4Sub = simd(0xe5);
-  const f32x4Mul = simd(0xe6);
-  const zero = [...simd(0x0c), ...new Array(16).fill(0)]; // v128.const 0
+  const zero = zeroV128;
   const body = [
     ...get(INNER4), ...i32(4), ...shl, ...set(rowBytes),
     ...loop(blk, BLOCKS, loop(c4, INNER4, [
@@ -333,9 +252,6 @@ function batchNormApplyBody(): number[] {
   // and dst), 8 q (byte offset in coef's first row), 9 rowBytes
   const [X, DST, COEF, ROWS, INNER4] = [0, 1, 2, 3, 4];
   const [r, c4, p, q, rowBytes] = [5, 6, 7, 8, 9];
-  const f32x4Add = simd(0xe4);
-  const f32x4Sub = simd(0xe5);
-  const f32x4Mul = simd(0xe6);
   const coefAt = (row: number) => [...get(COEF), ...get(q), ...add, ...(row ? [...get(rowBytes), ...i32(row), ...mul, ...add] : []), ...load];
   const body = [
     ...get(INNER4), ...i32(4), ...shl, ...set(rowBytes),
@@ -353,20 +269,31 @@ function batchNormApplyBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
-function buildModule(): Uint8Array {
-  const maxPoolType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
-  const sumType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
-  const filterGradType = [0x60, 10, ...new Array(10).fill(I32), 1, I32];
-  const reluGradType = [0x60, 4, ...new Array(4).fill(I32), 1, I32];
-  const batchNormGradType = [0x60, 7, ...new Array(7).fill(I32), 1, I32];
-  const batchNormApplyType = [0x60, 5, ...new Array(5).fill(I32), 1, I32];
+type KernelBody = [name: string, params: number, body: number[]];
+
+function buildModule(fma: boolean): Uint8Array {
+  return moduleBytes([
+    ['maxPoolGrad2x2', 10, maxPoolGrad2x2Body()],
+    ['columnSumBlocks', 5, columnSumBlocksBody()],
+    ['filterGradTile', 10, filterGradTileBody(fma)],
+    ['convTile', 12, convTileBody(fma)],
+    ['reluGrad', 4, reluGradBody()],
+    ['batchNormGradBlocks', 7, batchNormGradBlocksBody()],
+    ['batchNormApply', 5, batchNormApplyBody()],
+  ]);
+}
+
+/** A module importing `env.memory` and exporting each kernel, all of whose params are i32 and which return an i32. */
+function moduleBytes(kernels: KernelBody[]): Uint8Array {
+  const i32s = (n: number) => [0x60, n, ...new Array(n).fill(I32), 1, I32];
+  const n = kernels.length;
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [6, ...maxPoolType, ...sumType, ...filterGradType, ...reluGradType, ...batchNormGradType, ...batchNormApplyType]),
+    ...section(1, [n, ...kernels.flatMap(([, params]) => i32s(params))]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [6, 0, 1, 2, 3, 4, 5]),
-    ...section(7, [6, ...name('maxPoolGrad2x2'), 0x00, 0, ...name('columnSumBlocks'), 0x00, 1, ...name('filterGradTile'), 0x00, 2, ...name('reluGrad'), 0x00, 3, ...name('batchNormGradBlocks'), 0x00, 4, ...name('batchNormApply'), 0x00, 5]),
-    ...section(10, [6, ...maxPoolGrad2x2Body(), ...columnSumBlocksBody(), ...filterGradTileBody(), ...reluGradBody(), ...batchNormGradBlocksBody(), ...batchNormApplyBody()]),
+    ...section(3, [n, ...kernels.map((_, i) => i)]),
+    ...section(7, [n, ...kernels.flatMap(([kernel], i) => [...name(kernel), 0x00, i])]),
+    ...section(10, [n, ...kernels.flatMap(([, , body]) => body)]),
   ];
   return new Uint8Array(bytes);
 }
