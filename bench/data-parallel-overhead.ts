@@ -2,7 +2,8 @@
  * Where a data-parallel step goes: the wall time of `ReplicaPool.trainOnBatch` for the seed
  * network (config/default.yaml, 2 replicas, batch 32 of random input) against the parts this
  * thread does between the replicas' steps: packing the weights it sends, averaging the
- * gradients, Adam's update and writing the BatchNorm statistics. Medians of 20 steps after 5
+ * gradients, Adam's update (tfjs's, and the one-pass applyAdamFlat the pool uses for Adam) and
+ * writing the BatchNorm statistics. Medians of 20 steps after 5
  * warm-up steps. Not a test: prints one line.
  *
  *   npm run build && node --import tsx bench/data-parallel-overhead.ts
@@ -14,6 +15,7 @@ import { compileModel } from '../src/model/cnn';
 import { loadPipelineConfig } from '../src/config/pipeline';
 import { ReplicaPool, weightedSum } from '../src/train/data-parallel';
 import { layoutOf, packVariables, unpackTensors, writeVariables } from '../src/model/flat-weights';
+import { applyAdamFlat } from '../src/model/adam-flat';
 import { REPO, spread } from './peers';
 
 const INPUT = [64, 63, 1];
@@ -47,16 +49,17 @@ async function main(): Promise<void> {
     await pool.close();
   }
   const layout = layoutOf(model.trainableWeights);
-  const parts: Record<string, number[]> = { 'pack weights': [], 'average gradients': [], 'Adam update': [], 'write BatchNorm statistics': [] };
+  const parts: Record<string, number[]> = { 'pack weights': [], 'average gradients': [], "Adam update (tfjs's)": [], 'Adam update (applyAdamFlat, what the pool runs)': [], 'write BatchNorm statistics': [] };
   const grads = new Float32Array(layout.total).fill(1e-4);
   for (let i = 0; i < 20; i++) {
     timed(parts['pack weights'], () => packVariables([...model.trainableWeights, ...model.nonTrainableWeights]));
     timed(parts['average gradients'], () => weightedSum([grads, grads], [0.5, 0.5]));
-    timed(parts['Adam update'], () => {
+    timed(parts["Adam update (tfjs's)"], () => {
       const tensors = unpackTensors(layout, grads);
       model.optimizer.applyGradients(Object.fromEntries(layout.names.map((n, j) => [n, tensors[j]])));
       tf.dispose(tensors);
     });
+    timed(parts['Adam update (applyAdamFlat, what the pool runs)'], () => applyAdamFlat(model.optimizer as tf.AdamOptimizer, layout.names, grads));
     const moving = packVariables(model.nonTrainableWeights);
     timed(parts['write BatchNorm statistics'], () => writeVariables(model.nonTrainableWeights, moving));
   }

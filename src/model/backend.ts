@@ -24,7 +24,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, MelbookError } from '../errors';
-import { registerWasmTrainingKernels } from './kernels';
+import { registerWasmTrainingKernels, wasmKernelsUseFma } from './kernels';
 import { withNodePthreads } from './wasm-threads';
 
 /** The backends melbook knows, best first; `auto` means "the first of these that loads". */
@@ -64,6 +64,8 @@ export interface BackendSelection {
   fallbacks: { name: string; reason: string }[];
   /** Threads the backend computes on: XNNPACK's pool size on wasm, 1 on the others (tensorflow sizes its own pools). */
   threads: number;
+  /** melbook's wasm kernels use fused multiply-adds (relaxed SIMD); false on other backends and with `MELBOOK_FMA=0`. */
+  fma: boolean;
 }
 
 /** Environment variable that overrides the backend choice when `prefer` is not given. */
@@ -157,7 +159,8 @@ export async function selectBackend(options?: SelectBackendOptions): Promise<Bac
       else await tryCpu();
       await tf.ready();
       const active = tf.getBackend();
-      return { name: active, requested: resolved.prefer, fallbacks, threads: active === 'wasm' ? wasmModule().getThreadsCount() : 1 };
+      const wasm = active === 'wasm';
+      return { name: active, requested: resolved.prefer, fallbacks, threads: wasm ? wasmModule().getThreadsCount() : 1, fma: wasm && wasmKernelsUseFma() };
     } catch (err) {
       fallbacks.push({ name, reason: describe(err) });
     }

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MelbookError } from '../errors';
 import { layoutOf, packVariables, sameShapes, unpackTensors, writeVariables, type VariableLayout } from '../model/flat-weights';
 import { compiledWorker } from '../worker-file';
+import { adamFlatApplies, applyAdamFlat } from '../model/adam-flat';
 import { stepSeed, type StepPosition } from '../model/dropout-seeds';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol';
 
@@ -164,11 +165,15 @@ export class ReplicaPool {
   }
 
   private apply(model: tf.LayersModel, grads: Float32Array, moving: Float32Array): void {
-    const tensors = unpackTensors(this.trainable, grads);
-    const named: tf.NamedTensorMap = {};
-    this.trainable.names.forEach((name, i) => (named[name] = tensors[i]));
-    model.optimizer.applyGradients(named);
-    tf.dispose(tensors);
+    if (adamFlatApplies(model.optimizer)) {
+      applyAdamFlat(model.optimizer, this.trainable.names, grads); // bit for bit tfjs's Adam, in one pass
+    } else {
+      const tensors = unpackTensors(this.trainable, grads);
+      const named: tf.NamedTensorMap = {};
+      this.trainable.names.forEach((name, i) => (named[name] = tensors[i]));
+      model.optimizer.applyGradients(named);
+      tf.dispose(tensors);
+    }
     if (this.nonTrainable.total > 0) writeVariables(model.nonTrainableWeights, moving);
   }
 

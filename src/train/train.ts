@@ -59,8 +59,8 @@ export interface TrainResult {
 /** Choose the backend: env MELBOOK_BACKEND, else `training.backend` (see selectBackend); record it on the run. */
 export async function useBackend(config: PipelineConfig, run?: RunHandle, log: (l: string) => void = console.log): Promise<BackendSelection> {
   const backend = await selectBackend({ configured: config.training.backend });
-  log(`backend: ${backend.name}${backend.name === 'wasm' ? ` on ${backend.threads} thread(s)` : ''}${backend.fallbacks.length ? ` (skipped: ${backend.fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})` : ''}`);
-  await run?.setTags({ 'melbook.backend': backend.name, 'melbook.backend.requested': backend.requested, 'melbook.backend.threads': String(backend.threads) });
+  log(`backend: ${backend.name}${backend.name === 'wasm' ? ` on ${backend.threads} thread(s)${backend.fma ? ', fused multiply-add' : ''}` : ''}${backend.fallbacks.length ? ` (skipped: ${backend.fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})` : ''}`);
+  await run?.setTags({ 'melbook.backend': backend.name, 'melbook.backend.requested': backend.requested, 'melbook.backend.threads': String(backend.threads), 'melbook.backend.fma': String(backend.fma) });
   return backend;
 }
 

@@ -32,7 +32,7 @@ describe('selectBackend', () => {
 
   test('cpu can be asked for and is used without fallbacks', async () => {
     const selection = await selectBackend({ prefer: 'cpu' });
-    assert.deepEqual(selection, { name: 'cpu', requested: 'cpu', fallbacks: [], threads: 1 });
+    assert.deepEqual(selection, { name: 'cpu', requested: 'cpu', fallbacks: [], threads: 1, fma: false });
     assert.equal(tf.getBackend(), 'cpu');
     assert.equal(wasmTrainingKernelsRegistered(), false);
   });
@@ -101,6 +101,8 @@ describe('selectBackend', () => {
     assert.ok(selection.fallbacks.some((f) => f.name === 'wasm threads=2' && /already runs with 1 thread/.test(f.reason)));
     assert.equal(wasmTrainingKernelsRegistered(), true);
     assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
+    // Node 20 compiles relaxed SIMD once its flag is set (kernels/relaxed-simd.ts).
+    assert.equal(selection.fma, process.env.MELBOOK_FMA !== '0', 'the kernels use fused multiply-adds unless MELBOOK_FMA=0');
   });
 
   test('registering the kernels again changes nothing', async () => {

@@ -46,6 +46,7 @@ test('training two epochs on two FSDD speakers writes a complete run, evaluates 
   assert.equal(readFileSync(join(runDir, 'tags', 'melbook.backend'), 'utf8'), 'wasm');
   // The thread count the numbers depend on (results are reproducible per count) is on the run.
   assert.equal(readFileSync(join(runDir, 'tags', 'melbook.backend.threads'), 'utf8'), '1');
+  assert.equal(readFileSync(join(runDir, 'tags', 'melbook.backend.fma'), 'utf8'), String(process.env.MELBOOK_FMA !== '0'), 'and whether its kernels fused multiply-adds');
   assert.equal(readFileSync(join(runDir, 'params', 'dataset.inputShape'), 'utf8'), '[64,63,1]');
   for (const f of ['model/model.json', 'model/weights.bin', 'model/melbook.json', 'evaluation/test.json', 'evaluation/test_confusion.json', 'config.json']) {
     assert.ok(existsSync(join(runDir, 'artifacts', f)), `artifact ${f}`);

@@ -12,7 +12,8 @@ import { makeBatchMatMulWasm } from './mat-mul';
 import { makeFusedBatchNormWasm } from './batch-norm';
 import { BATCH_NORM_GRAD_SUMS, batchNormGradSumsWasm, RELU_GRAD, reluGradWasm } from './fused-grads';
 import { installFusedGradients, removeFusedGradients } from './fused-gradients';
-import type { WasmKernelFunc } from './wasm-internals';
+import { simdUsesFma } from './simd';
+import type { BackendWasm, WasmKernelFunc } from './wasm-internals';
 
 /** The kernels we register for wasm, by tfjs kernel name; each gets the stock kernel (if any). */
 const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => WasmKernelFunc> = {
@@ -79,4 +80,14 @@ export function unregisterWasmTrainingKernels(): void {
 /** True when melbook's kernels are currently registered for wasm. */
 export function wasmTrainingKernelsRegistered(): boolean {
   return registered;
+}
+
+/**
+ * True when melbook's wasm SIMD kernels run with fused multiply-adds (relaxed SIMD; see
+ * kernels/relaxed-simd.ts) on the wasm backend: false where it is missing or `MELBOOK_FMA=0`.
+ * Results are reproducible for a given value, which runs record as a tag.
+ */
+export function wasmKernelsUseFma(): boolean {
+  const backend = tf.findBackend('wasm');
+  return registered && backend != null && simdUsesFma(backend as BackendWasm);
 }

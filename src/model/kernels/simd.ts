@@ -39,6 +39,12 @@
  * batchNormApply(x, dst, coef, rows, inner4) -> 0
  *   x and dst are [rows, inner] float32, coef is [3, inner]: mean, multiplier, offset;
  *   dst = (x - mean) * multiplier + offset, per channel (inference and training batch norm).
+ *
+ * adamStep(w, m, v, g, outW, outM, outV, n4, consts) -> 0
+ *   One Adam update of 4 * n4 float32 values (adam-step.ts): consts holds 8 float32, b1, 1 - b1,
+ *   b2, 1 - b2, 1 - b1^t, 1 - b2^t, eps and -lr; outM = m b1 + g (1 - b1), outV = v b2 +
+ *   g g (1 - b2), outW = (outM / (1 - b1^t)) / (sqrt(outV / (1 - b2^t)) + eps) * -lr + w, each
+ *   operation rounded to float32 in that order, as tfjs's Adam computes it op by op.
  */
 import { relaxedSimdEnabled } from './relaxed-simd';
 import { convTileBody, filterGradTileBody } from './simd-conv';
@@ -62,6 +68,7 @@ export interface SimdKernels {
   reluGrad(x: number, dy: number, dx: number, n4: number): number;
   batchNormGradBlocks(dy: number, x: number, mean: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
   batchNormApply(x: number, dst: number, coef: number, rows: number, inner4: number): number;
+  adamStep(w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n4: number, consts: number): number;
 }
 
 /** A backend's SIMD kernels and whether their multiply-adds are fused (relaxed SIMD). */
@@ -269,6 +276,39 @@ function batchNormApplyBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
+function adamStepBody(): number[] {
+  // params 0 w, 1 m, 2 v, 3 g, 4 outW, 5 outM, 6 outV, 7 n4, 8 consts; i32 locals 9 i, 10 at;
+  // v128 locals 11-18 the constants (b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr), 19 g, 20 m', 21 v'
+  const [W, M, V, G, OUTW, OUTM, OUTV, N4, CONSTS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [i, at, c0, g, mj, vj] = [9, 10, 11, 19, 20, 21];
+  const [b1, omb1, b2, omb2, oma1, oma2, eps, nlr] = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => c0 + k);
+  const f32x4Div = simd(0xe7);
+  const f32x4Sqrt = simd(0xe3);
+  const splatAt = (k: number) => [...get(CONSTS), ...simd(0x09), 0x02, ...uleb(4 * k)];
+  const at4 = (base: number) => [...get(base), ...get(at), ...add];
+  const body = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((k) => [...splatAt(k), ...set(c0 + k)]),
+    ...loop(i, N4, [
+      ...get(i), ...i32(4), ...shl, ...set(at),
+      ...at4(G), ...load, ...set(g),
+      // m' = m b1 + g (1 - b1); v' = v b2 + g^2 (1 - b2): tfjs's ops, each rounded
+      ...at4(M), ...load, ...get(b1), ...f32x4Mul, ...get(g), ...get(omb1), ...f32x4Mul, ...f32x4Add, ...set(mj),
+      ...at4(V), ...load, ...get(b2), ...f32x4Mul, ...get(g), ...get(g), ...f32x4Mul, ...get(omb2), ...f32x4Mul, ...f32x4Add, ...set(vj),
+      ...at4(OUTM), ...get(mj), ...store,
+      ...at4(OUTV), ...get(vj), ...store,
+      // w' = (m' / (1 - b1^t)) / (sqrt(v' / (1 - b2^t)) + eps) * -lr + w
+      ...at4(OUTW),
+      ...get(mj), ...get(oma1), ...f32x4Div,
+      ...get(vj), ...get(oma2), ...f32x4Div, ...f32x4Sqrt, ...get(eps), ...f32x4Add,
+      ...f32x4Div, ...get(nlr), ...f32x4Mul, ...at4(W), ...load, ...f32x4Add,
+      ...store,
+    ]),
+    ...i32(0),
+  ];
+  const code = [0x02, 2, I32, 11, V128, ...body, 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
 type KernelBody = [name: string, params: number, body: number[]];
 
 function buildModule(fma: boolean): Uint8Array {
@@ -280,6 +320,7 @@ function buildModule(fma: boolean): Uint8Array {
     ['reluGrad', 4, reluGradBody()],
     ['batchNormGradBlocks', 7, batchNormGradBlocksBody()],
     ['batchNormApply', 5, batchNormApplyBody()],
+    ['adamStep', 9, adamStepBody()],
   ]);
 }
 
