@@ -109,6 +109,29 @@ describe('wasm Conv2D', () => {
     }
   });
 
+  test('FusedConv2D (bias, linear or ReLU) matches the cpu backend, and falls back for other activations', async () => {
+    let seed = 5000;
+    for (const [x, k, co, pad] of SIMD_CASES.slice(0, 5)) {
+      for (const [activation, withBias] of [['relu', true], ['linear', true], ['relu', false]] as const) {
+        const c = convCase(x, k, co, 1, pad, seed++);
+        c.kernel = 'FusedConv2D';
+        if (withBias) c.inputs.bias = { data: values(co, seed++), shape: [co] };
+        c.attrs = { ...c.attrs, activation, dimRoundingMode: undefined };
+        await compare(c, `fused ${activation} bias=${withBias} ${c.label}`);
+      }
+    }
+    const elu = convCase([1, 9, 7, 4], [3, 3], 8, 1, 'same', seed++);
+    elu.kernel = 'FusedConv2D';
+    elu.attrs = { ...elu.attrs, activation: 'elu' };
+    await compare(elu, 'fused elu (stock XNNPACK)');
+    const x = tf.tensor4d([Number.NaN, -1, 2, 3], [1, 2, 2, 1]);
+    const y = tf.fused.conv2d({ x, filter: tf.ones([1, 1, 1, 8]), strides: 1, pad: 'same', bias: tf.zeros([8]), activation: 'relu' });
+    const got = Array.from(y.dataSync());
+    assert.ok(got.slice(0, 8).every(Number.isNaN), 'ReLU keeps NaN');
+    assert.deepEqual(got.slice(8, 16), new Array(8).fill(0), 'and clips -1 to 0');
+    tf.dispose([x, y]);
+  });
+
   test('is bit-identical from run to run and propagates NaN', () => {
     const c = convCase([4, 32, 31, 32], [3, 3], 32, 1, 'same', 900);
     const first = runOnActive(c);

@@ -89,7 +89,7 @@ after(() => {
 describe('wasm training kernels match the cpu backend', () => {
   test('the registered kernels are the ones this file, conv2d-kernel.test.ts and fused-gradients.test.ts check', () => {
     const fused = ['BatchMatMul', 'FusedBatchNorm', 'MelbookBatchNormGradSums', 'MelbookReluGrad']; // fused-gradients.test.ts
-    assert.deepEqual([...WASM_TRAINING_KERNEL_NAMES].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Mean', 'Sum', 'Tile', ...fused].sort());
+    assert.deepEqual([...WASM_TRAINING_KERNEL_NAMES].sort(), ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Mean', 'Sum', 'Tile', ...fused].sort());
     for (const name of WASM_TRAINING_KERNEL_NAMES) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
   });
 

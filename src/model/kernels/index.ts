@@ -3,7 +3,7 @@
  * `selectBackend` calls `registerWasmTrainingKernels()` once wasm is the active backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeConv2DWasm } from './conv2d';
+import { makeConv2DWasm, makeFusedConv2DWasm } from './conv2d';
 import { conv2DBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputWasm } from './conv2d-backprop-input';
 import { identityWasm, makeLeadingReduce, tileWasm } from './layout';
@@ -18,6 +18,7 @@ import type { BackendWasm, WasmKernelFunc } from './wasm-internals';
 /** The kernels we register for wasm, by tfjs kernel name; each gets the stock kernel (if any). */
 const TRAINING_KERNELS: Record<string, (stock: WasmKernelFunc | undefined) => WasmKernelFunc> = {
   Conv2D: makeConv2DWasm,
+  FusedConv2D: makeFusedConv2DWasm,
   Conv2DBackpropFilter: () => conv2DBackpropFilterWasm,
   Conv2DBackpropInput: makeConv2DBackpropInputWasm,
   MaxPoolGrad: () => maxPoolGradWasm,

@@ -72,8 +72,10 @@ export function filterGradTileBody(fma: boolean): number[] {
 }
 
 /**
- * convTile(x, xPixelBytes, xRowBytes, xImageBytes, w, kRun, kRows, coBlocks, batch, outRows, quads, y) -> 0
- *   y[b, oh, ow, co] = sum over kh < kRows, t < kRun of x[b, oh + kh, ow, t] * w[kh * kRun + t, co],
+ * convTile(x, xPixelBytes, xRowBytes, xImageBytes, w, kRun, kRows, coBlocks, batch, outRows, quads, y, bias, relu) -> 0
+ *   y[b, oh, ow, co] = act(bias[co] + sum over kh < kRows, t < kRun of x[b, oh + kh, ow, t] * w[kh * kRun + t, co]),
+ *   with act = max(., 0) (NaN stays NaN) when relu is 1 and the identity when it is 0; bias is
+ *   Co float32 (zeros for a convolution without one), the sums start from it,
  *   reading x at xAt(b, oh + kh, ow) + 4 t bytes, where xAt(b, r, c) = x + b * xImageBytes +
  *   r * xRowBytes + c * xPixelBytes: with t running over (kw, ci), that is the window's row kh,
  *   contiguous in a padded NHWC image. w is [kRows * kRun, Co] float32 (a [KH, KW, Ci, Co]
@@ -81,12 +83,13 @@ export function filterGradTileBody(fma: boolean): number[] {
  */
 export function convTileBody(fma: boolean): number[] {
   // params 0 x, 1 xPixelBytes, 2 xRowBytes, 3 xImageBytes, 4 w, 5 kRun, 6 kRows, 7 coBlocks,
-  // 8 batch, 9 outRows, 10 quads, 11 y; i32 locals 12 b, 13 oh, 14 q, 15 cb, 16 r, 17 t, 18 xq,
-  // 19 wp, 20 pix, 21 yq, 22 coBytes, 23-25 o1..o3, 26 rowStart, 27 yt; v128 locals 28-35
-  // a0..a7, 36 w0, 37 w1, 38 the splat, 39 madd's scratch
-  const [X, XPIX, XROW, XIMG, W, KRUN, KROWS, COB, BATCH, OUTROWS, QUADS, Y] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const [b, oh, q, cb, r, t, xq, wp, pix, yq, coBytes, o1, rowStart, yt] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 26, 27];
-  const [a0, w0, w1, s] = [28, 36, 37, 38];
+  // 8 batch, 9 outRows, 10 quads, 11 y, 12 bias, 13 relu; i32 locals 14 b, 15 oh, 16 q, 17 cb,
+  // 18 r, 19 t, 20 xq, 21 wp, 22 pix, 23 yq, 24 coBytes, 25-27 o1..o3, 28 rowStart, 29 yt;
+  // v128 locals 30-37 a0..a7, 38 w0, 39 w1, 40 the splat, 41 madd's scratch
+  const [X, XPIX, XROW, XIMG, W, KRUN, KROWS, COB, BATCH, OUTROWS, QUADS, Y, BIAS, RELU] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [b, oh, q, cb, r, t, xq, wp, pix, yq, coBytes, o1, rowStart, yt] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29];
+  const [a0, w0, w1, s] = [30, 38, 39, 40];
+  const f32x4Max = simd(0xe9);
   const fmadd = madd(fma, s + 1);
   const loadAt = (offset: number) => [...simd(0x00), 0x04, ...uleb(offset)];
   const storeAt = (offset: number) => [...simd(0x0b), 0x04, ...uleb(offset)];
@@ -105,13 +108,16 @@ export function convTileBody(fma: boolean): number[] {
     ...get(xq), ...i32(4), ...add, ...set(xq),
     ...get(wp), ...get(coBytes), ...add, ...set(wp),
   ];
-  const flush = j4.flatMap((j) => [
+  const a8 = [0, 1, 2, 3, 4, 5, 6, 7];
+  const relu = [...get(RELU), 0x04, 0x40, ...a8.flatMap((a) => [...get(a0 + a), ...zeroV128, ...f32x4Max, ...set(a0 + a)]), 0x0b];
+  const flush = [...relu, ...j4.flatMap((j) => [
     ...get(yt), ...get(a0 + 2 * j), ...storeAt(0),
     ...get(yt), ...get(a0 + 2 * j + 1), ...storeAt(16),
     ...get(yt), ...get(coBytes), ...add, ...set(yt),
-  ]);
+  ])];
   const tile = [
-    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((a) => [...zeroV128, ...set(a0 + a)]),
+    // the sums start from the bias of the tile's 8 channels (bias + cb * 32, two f32x4)
+    ...a8.flatMap((a) => [...get(BIAS), ...get(cb), ...i32(5), ...shl, ...add, ...loadAt(16 * (a % 2)), ...set(a0 + a)]),
     ...get(pix), ...set(rowStart),
     ...get(W), ...get(cb), ...i32(5), ...shl, ...add, ...set(wp),
     ...loop(r, KROWS, [

@@ -63,7 +63,7 @@ export interface SimdKernels {
   ): number;
   convTile(
     x: number, xPixelBytes: number, xRowBytes: number, xImageBytes: number, w: number, kRun: number,
-    kRows: number, coBlocks: number, batch: number, outRows: number, quads: number, y: number,
+    kRows: number, coBlocks: number, batch: number, outRows: number, quads: number, y: number, bias: number, relu: number,
   ): number;
   reluGrad(x: number, dy: number, dx: number, n4: number): number;
   batchNormGradBlocks(dy: number, x: number, mean: number, dst: number, blocks: number, blockRows: number, inner4: number): number;
@@ -316,7 +316,7 @@ function buildModule(fma: boolean): Uint8Array {
     ['maxPoolGrad2x2', 10, maxPoolGrad2x2Body()],
     ['columnSumBlocks', 5, columnSumBlocksBody()],
     ['filterGradTile', 10, filterGradTileBody(fma)],
-    ['convTile', 12, convTileBody(fma)],
+    ['convTile', 14, convTileBody(fma)],
     ['reluGrad', 4, reluGradBody()],
     ['batchNormGradBlocks', 7, batchNormGradBlocksBody()],
     ['batchNormApply', 5, batchNormApplyBody()],
