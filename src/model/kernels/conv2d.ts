@@ -75,6 +75,7 @@ export function makeFusedConv2DWasm(stock: WasmKernelFunc | undefined): WasmKern
   return function fusedConv2DWasm(args: WasmKernelArgs): TensorInfo {
     const { inputs, backend, attrs } = args;
     const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    // Kernel attrs arrive as the untyped NamedAttrMap; tfjs fills them from FusedConv2DAttrs.
     const { activation } = attrs as unknown as tf.FusedConv2DAttrs;
     const info = convInfo(x, filter, attrs);
     const fits = (activation === 'linear' || activation === 'relu') && !preluActivationWeights && (!bias || (bias.shape.length === 1 && bias.shape[0] === info.outChannels));

@@ -89,10 +89,8 @@ export function convTileBody(fma: boolean): number[] {
   const [X, XPIX, XROW, XIMG, W, KRUN, KROWS, COB, BATCH, OUTROWS, QUADS, Y, BIAS, RELU] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const [b, oh, q, cb, r, t, xq, wp, pix, yq, coBytes, o1, rowStart, yt] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29];
   const [a0, w0, w1, s] = [30, 38, 39, 40];
-  const f32x4Max = simd(0xe9);
   const fmadd = madd(fma, s + 1);
   const loadAt = (offset: number) => [...simd(0x00), 0x04, ...uleb(offset)];
-  const storeAt = (offset: number) => [...simd(0x0b), 0x04, ...uleb(offset)];
   const splat32 = [...simd(0x09), 0x02, 0x00]; // v128.load32_splat
   const j4 = [0, 1, 2, 3];
   // acc(2j + h) += splat(x[xq + o_j]) * w_h
@@ -109,12 +107,7 @@ export function convTileBody(fma: boolean): number[] {
     ...get(wp), ...get(coBytes), ...add, ...set(wp),
   ];
   const a8 = [0, 1, 2, 3, 4, 5, 6, 7];
-  const relu = [...get(RELU), 0x04, 0x40, ...a8.flatMap((a) => [...get(a0 + a), ...zeroV128, ...f32x4Max, ...set(a0 + a)]), 0x0b];
-  const flush = [...relu, ...j4.flatMap((j) => [
-    ...get(yt), ...get(a0 + 2 * j), ...storeAt(0),
-    ...get(yt), ...get(a0 + 2 * j + 1), ...storeAt(16),
-    ...get(yt), ...get(coBytes), ...add, ...set(yt),
-  ])];
+  const flush = convTileFlush({ relu: RELU, a0, yt, coBytes });
   const tile = [
     // the sums start from the bias of the tile's 8 channels (bias + cb * 32, two f32x4)
     ...a8.flatMap((a) => [...get(BIAS), ...get(cb), ...i32(5), ...shl, ...add, ...loadAt(16 * (a % 2)), ...set(a0 + a)]),
@@ -142,4 +135,19 @@ export function convTileBody(fma: boolean): number[] {
   ];
   const code = [0x02, 16, I32, 12, V128, ...body, 0x0b];
   return [...uleb(code.length), ...code];
+}
+
+/**
+ * convTile's way out for one tile: ReLU on the 8 accumulators when the `relu` param is 1, then
+ * pixel j's 8 channels stored at yt + j * coBytes (yt advances). Arguments are local indices.
+ */
+function convTileFlush(at: { relu: number; a0: number; yt: number; coBytes: number }): number[] {
+  const f32x4Max = simd(0xe9);
+  const storeAt = (offset: number) => [...simd(0x0b), 0x04, ...uleb(offset)];
+  const relu = [...get(at.relu), 0x04, 0x40, ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((a) => [...get(at.a0 + a), ...zeroV128, ...f32x4Max, ...set(at.a0 + a)]), 0x0b];
+  return [...relu, ...[0, 1, 2, 3].flatMap((j) => [
+    ...get(at.yt), ...get(at.a0 + 2 * j), ...storeAt(0),
+    ...get(at.yt), ...get(at.a0 + 2 * j + 1), ...storeAt(16),
+    ...get(at.yt), ...get(at.coBytes), ...add, ...set(at.yt),
+  ])];
 }
