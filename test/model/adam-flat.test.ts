@@ -34,7 +34,7 @@ async function runBoth(): Promise<{ stock: Float32Array[]; flat: Float32Array[];
     flat[0] = 0; // a zero gradient
     grads[0][0] = 0;
     const named = Object.fromEntries(a.map((v, i) => [v.name, tf.tensor(grads[i], v.shape)]));
-    optA.applyGradients(named);
+    (optA as tf.Optimizer).applyGradients(named); // the base signature takes tensors, as Keras passes them
     tf.dispose(Object.values(named));
     applyAdamFlat(optB, b.map((v) => v.name), flat);
   }
